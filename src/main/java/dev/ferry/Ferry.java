@@ -1,0 +1,55 @@
+package dev.ferry;
+
+import dev.ferry.config.FerryConfig;
+import dev.ferry.config.SettingsValidator;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * One Ferry process: Camel Main configured from a validated {@link FerryConfig}. The launcher runs it until it is
+ * stopped; tests and local mode start it, use its {@link CamelContext}, and close it.
+ */
+public final class Ferry implements AutoCloseable {
+
+    private final FerryConfig config;
+    private final Main main;
+
+    private Ferry(FerryConfig config) {
+        this.config = config;
+        this.main = new Main();
+        // Settings come from Ferry's own file (profile applied); Camel still lets environment variables override them.
+        main.setInitialProperties(config.fileProperties());
+        config.overrides().forEach(main::addOverrideProperty);
+    }
+
+    /** Validates the settings, then prepares (does not start) the Camel application. */
+    public static Ferry create(FerryConfig config) {
+        SettingsValidator.forFerry(config).validate(config);
+        return new Ferry(config);
+    }
+
+    /** Starts Camel and returns once every route is started; the caller stops it with {@link #close()}. */
+    public Ferry start() throws Exception {
+        main.start();
+        return this;
+    }
+
+    /** Runs until shutdown (SIGTERM, Ctrl-C, or a configured max duration) and returns the exit code. */
+    public int run() throws Exception {
+        main.run();
+        return main.getExitCode();
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public FerryConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}

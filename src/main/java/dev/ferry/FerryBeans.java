@@ -1,0 +1,140 @@
+package dev.ferry;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.ferry.accounting.PipelineMetrics;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.Runs;
+import dev.ferry.health.DatabaseReachabilityCheck;
+import dev.ferry.health.OpenSearchReachabilityCheck;
+import dev.ferry.health.S3ReachabilityCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Binds Ferry's shared beans into Camel's registry from {@code ferry.*} settings: the S3 client, the database pool,
+ * the run ledger and metrics, and the readiness checks of the services the enabled pipelines use. Named in
+ * {@code camel.main.configuration-classes}, so Ferry's launcher and {@code camel run} wire the same beans.
+ */
+public class FerryBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FerryBeans.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        Map<String, Object> all = pc.loadPropertiesAsMap();
+
+        PipelineMetrics metrics = new PipelineMetrics(() -> findMeterRegistry(context));
+        Runs runs = new Runs(metrics);
+        context.getRegistry().bind("pipelineMetrics", metrics);
+        context.getRegistry().bind("runs", runs);
+        context.getRegistry().bind("retryCounter", new RetryCounter(metrics));
+        context.addStartupListener((ctx, alreadyStarted) -> {
+            for (Pipeline p : Pipeline.values()) {
+                metrics.register(p.id());
+            }
+        });
+
+        S3Client s3 = s3Client(pc);
+        context.getRegistry().bind("ferryS3Client", s3);
+        HikariDataSource dataSource = dataSource(pc);
+        context.getRegistry().bind("ferryDataSource", dataSource);
+
+        Set<Pipeline.Service> needed = EnumSet.noneOf(Pipeline.Service.class);
+        Set<String> buckets = new TreeSet<>();
+        for (Pipeline p : Pipeline.values()) {
+            if (Boolean.parseBoolean(pc.resolveProperty(p.enabledKey()).orElse("false"))) {
+                needed.addAll(p.services());
+                all.forEach((key, value) -> {
+                    if (key.startsWith("ferry." + p.id() + ".") && key.endsWith("bucket")) {
+                        buckets.add(pc.resolveProperty(key).orElse(String.valueOf(value)));
+                    }
+                });
+            }
+        }
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (needed.contains(Pipeline.Service.S3)) {
+            health.register(new S3ReachabilityCheck(s3, new ArrayList<>(buckets)));
+        }
+        if (needed.contains(Pipeline.Service.OPENSEARCH)) {
+            health.register(new OpenSearchReachabilityCheck(
+                    Arrays.asList(setting(pc, "ferry.opensearch.hosts").split(",")),
+                    Boolean.parseBoolean(setting(pc, "ferry.opensearch.tls")),
+                    optional(pc, "ferry.opensearch.user"), optional(pc, "ferry.opensearch.password")));
+        }
+        if (needed.contains(Pipeline.Service.DATABASE)) {
+            health.register(new DatabaseReachabilityCheck(dataSource));
+        }
+        LOG.info("Ferry beans ready; readiness checks for {}", needed.isEmpty() ? "no external service" : needed);
+    }
+
+    static S3Client s3Client(PropertiesComponent pc) {
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(setting(pc, "ferry.s3.region")))
+                .forcePathStyle(Boolean.parseBoolean(setting(pc, "ferry.s3.path-style")));
+        String endpoint = optional(pc, "ferry.s3.endpoint");
+        if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        String accessKey = optional(pc, "ferry.s3.access-key");
+        if (accessKey != null) {
+            builder.credentialsProvider(StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(accessKey, setting(pc, "ferry.s3.secret-key"))));
+        } else {
+            builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
+        }
+        return builder.build();
+    }
+
+    static HikariDataSource dataSource(PropertiesComponent pc) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("ferry-db");
+        config.setJdbcUrl(setting(pc, "ferry.db.url"));
+        config.setUsername(optional(pc, "ferry.db.user"));
+        config.setPassword(optional(pc, "ferry.db.password"));
+        config.setMaximumPoolSize(Integer.parseInt(setting(pc, "ferry.db.pool-size")));
+        // Start even when the database is down: readiness reports it, and runs retry.
+        config.setInitializationFailTimeout(-1);
+        return new HikariDataSource(config);
+    }
+
+    private static MeterRegistry findMeterRegistry(CamelContext context) {
+        Set<MeterRegistry> found = context.getRegistry().findByType(MeterRegistry.class);
+        return found.stream().filter(r -> r.getClass().getSimpleName().startsWith("Prometheus")).findFirst()
+                .orElse(found.stream().findFirst().orElse(null));
+    }
+
+    private static String setting(PropertiesComponent pc, String key) {
+        return pc.resolveProperty(key).map(String::trim)
+                .orElseThrow(() -> new IllegalArgumentException("missing setting " + key));
+    }
+
+    private static String optional(PropertiesComponent pc, String key) {
+        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+    }
+
+    static List<String> split(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.ferry.accounting;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
+ * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
+ * {@code ferry_records_retried_total}; runs: {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total};
+ * gauges {@code ferry_runs_in_progress} and {@code ferry_last_run_seconds}. Each is tagged {@code pipeline}.
+ */
+public final class PipelineMetrics {
+
+    public enum Count {
+        READ("ferry.records.read", "Records read from the source"),
+        WRITTEN("ferry.records.written", "Records written to the target"),
+        DUPLICATE("ferry.records.duplicate", "Records skipped as duplicates of records already written"),
+        DEAD_LETTERED("ferry.records.dead_lettered", "Records sent to a dead letter (rejects table or bucket) with a reason"),
+        RETRIED("ferry.records.retried", "Records (or requests) retried after a transient failure"),
+        RUNS_SUCCEEDED("ferry.runs.succeeded", "Runs that ended with every record accounted for"),
+        RUNS_FAILED("ferry.runs.failed", "Runs that failed loudly");
+
+        final String meterName;
+        final String help;
+
+        Count(String meterName, String help) {
+            this.meterName = meterName;
+            this.help = help;
+        }
+    }
+
+    private final Supplier<MeterRegistry> registrySource;
+    private volatile MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> inProgress = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastRunMillis = new ConcurrentHashMap<>();
+
+    /**
+     * @param registrySource finds the registry scraped at /observe/metrics; asked at first use, because Camel binds
+     *                       it after beans are configured. When it finds none, counters are kept in memory only.
+     */
+    public PipelineMetrics(Supplier<MeterRegistry> registrySource) {
+        this.registrySource = registrySource;
+    }
+
+    /** Registers every counter of a pipeline at zero, so dashboards and alerts see it before its first run. */
+    public void register(String pipeline) {
+        for (Count c : Count.values()) {
+            counter(pipeline, c);
+        }
+        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline);
+        gauge(lastRunMillis, "ferry.last_run_seconds", "Duration of the last finished run", pipeline);
+    }
+
+    public void add(String pipeline, Count count, long amount) {
+        if (amount > 0) {
+            counter(pipeline, count).increment(amount);
+        }
+    }
+
+    public double value(String pipeline, Count count) {
+        return counter(pipeline, count).count();
+    }
+
+    void runStarted(String pipeline) {
+        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline).incrementAndGet();
+    }
+
+    void runEnded(String pipeline, boolean succeeded, long millis) {
+        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline).decrementAndGet();
+        gauge(lastRunMillis, "ferry.last_run_seconds", "Duration of the last finished run", pipeline).set(millis);
+        add(pipeline, succeeded ? Count.RUNS_SUCCEEDED : Count.RUNS_FAILED, 1);
+    }
+
+    public MeterRegistry registry() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            synchronized (this) {
+                if (registry == null) {
+                    MeterRegistry found = registrySource.get();
+                    registry = found == null ? new SimpleMeterRegistry() : found;
+                }
+                r = registry;
+            }
+        }
+        return r;
+    }
+
+    private Counter counter(String pipeline, Count count) {
+        return counters.computeIfAbsent(pipeline + '|' + count.name(), k -> Counter.builder(count.meterName)
+                .description(count.help).tag("pipeline", pipeline).register(registry()));
+    }
+
+    private AtomicLong gauge(Map<String, AtomicLong> holders, String name, String help, String pipeline) {
+        return holders.computeIfAbsent(pipeline, p -> {
+            AtomicLong holder = new AtomicLong();
+            boolean seconds = name.endsWith("seconds");
+            registry().gauge(name, io.micrometer.core.instrument.Tags.of("pipeline", p), holder,
+                    h -> seconds ? h.get() / 1000.0 : h.get());
+            return holder;
+        });
+    }
+}

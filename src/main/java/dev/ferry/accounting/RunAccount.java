@@ -1,0 +1,109 @@
+package dev.ferry.accounting;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The ledger of one run of one pipeline (one report window, one S3 object, one dump). Every record read must end
+ * written, duplicate or dead-lettered; {@link Runs#finish} refuses to call a run that does not balance a success.
+ */
+public final class RunAccount {
+
+    public enum Status { RUNNING, SUCCEEDED, FAILED }
+
+    private final String pipeline;
+    private final String runId;
+    private final String subject;
+    private final Instant started = Instant.now();
+    private final LongAdder read = new LongAdder();
+    private final LongAdder written = new LongAdder();
+    private final LongAdder duplicate = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final PipelineMetrics metrics;
+    private final AtomicReference<Status> status = new AtomicReference<>(Status.RUNNING);
+    private volatile Instant ended;
+    private volatile String failure;
+
+    RunAccount(String pipeline, String runId, String subject, PipelineMetrics metrics) {
+        this.pipeline = pipeline;
+        this.runId = runId;
+        this.subject = subject;
+        this.metrics = metrics;
+    }
+
+    public RunAccount read(long n) {
+        read.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.READ, n);
+        return this;
+    }
+
+    public RunAccount written(long n) {
+        written.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.WRITTEN, n);
+        return this;
+    }
+
+    public RunAccount duplicate(long n) {
+        duplicate.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.DUPLICATE, n);
+        return this;
+    }
+
+    public RunAccount deadLettered(long n) {
+        deadLettered.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.DEAD_LETTERED, n);
+        return this;
+    }
+
+    public RunAccount retried(long n) {
+        retried.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.RETRIED, n);
+        return this;
+    }
+
+    /** Records not yet accounted for; zero when the run balances. */
+    public long unaccounted() {
+        return read.sum() - written.sum() - duplicate.sum() - deadLettered.sum();
+    }
+
+    boolean end(Status to, String reason) {
+        if (status.compareAndSet(Status.RUNNING, to)) {
+            ended = Instant.now();
+            failure = reason;
+            return true;
+        }
+        return false;
+    }
+
+    public String pipeline() { return pipeline; }
+    public String runId() { return runId; }
+    public String subject() { return subject; }
+    public Instant started() { return started; }
+    public long read() { return read.sum(); }
+    public long written() { return written.sum(); }
+    public long duplicate() { return duplicate.sum(); }
+    public long deadLettered() { return deadLettered.sum(); }
+    public long retried() { return retried.sum(); }
+    public Status status() { return status.get(); }
+    public String failure() { return failure; }
+
+    public Duration elapsed() {
+        Instant end = ended;
+        return Duration.between(started, end == null ? Instant.now() : end);
+    }
+
+    /** One line, the same in the log, in local mode and in tests. */
+    public String summary() {
+        return String.format("pipeline=%s run=%s subject=%s status=%s read=%d written=%d duplicate=%d dead_lettered=%d"
+                        + " retried=%d seconds=%.1f%s", pipeline, runId, subject, status(), read(), written(), duplicate(),
+                deadLettered(), retried(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"');
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.ferry.accounting;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Opens and closes {@link RunAccount}s and remembers the most recent ones for the run summary. Bound in Camel's
+ * registry as {@code runs}, so routes and beans share one ledger.
+ */
+public final class Runs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
+    private static final int KEEP_FINISHED = 200;
+
+    private final PipelineMetrics metrics;
+    private final Map<String, RunAccount> active = new ConcurrentHashMap<>();
+    private final Deque<RunAccount> finished = new ArrayDeque<>();
+
+    public Runs(PipelineMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public RunAccount begin(String pipeline, String subject) {
+        RunAccount run = new RunAccount(pipeline, UUID.randomUUID().toString(), subject, metrics);
+        active.put(run.runId(), run);
+        metrics.runStarted(pipeline);
+        LOG.info("run started pipeline={} run={} subject={}", pipeline, run.runId(), subject);
+        return run;
+    }
+
+    /**
+     * Closes a run as succeeded when every record read is accounted for, as failed otherwise: an unbalanced run is
+     * never reported as a success.
+     */
+    public RunAccount finish(RunAccount run) {
+        long missing = run.unaccounted();
+        if (missing != 0) {
+            return fail(run, "records unaccounted for: read=" + run.read() + " but written+duplicate+dead_lettered="
+                    + (run.read() - missing));
+        }
+        return close(run, RunAccount.Status.SUCCEEDED, null);
+    }
+
+    public RunAccount fail(RunAccount run, String reason) {
+        return close(run, RunAccount.Status.FAILED, reason);
+    }
+
+    private RunAccount close(RunAccount run, RunAccount.Status status, String reason) {
+        if (run.end(status, reason)) {
+            active.remove(run.runId());
+            metrics.runEnded(run.pipeline(), status == RunAccount.Status.SUCCEEDED, run.elapsed().toMillis());
+            synchronized (finished) {
+                finished.addLast(run);
+                while (finished.size() > KEEP_FINISHED) {
+                    finished.removeFirst();
+                }
+            }
+            if (status == RunAccount.Status.SUCCEEDED) {
+                LOG.info("run summary {}", run.summary());
+            } else {
+                LOG.error("run summary {}", run.summary());
+            }
+        }
+        return run;
+    }
+
+    public Collection<RunAccount> active() {
+        return List.copyOf(active.values());
+    }
+
+    public List<RunAccount> finished() {
+        synchronized (finished) {
+            return List.copyOf(finished);
+        }
+    }
+
+    public PipelineMetrics metrics() {
+        return metrics;
+    }
+}

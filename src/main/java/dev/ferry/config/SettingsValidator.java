@@ -1,0 +1,126 @@
+package dev.ferry.config;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * Checks Ferry's own settings before Camel starts, so that a typo stops start-up with a message naming the
+ * setting, where its value came from and what was expected, instead of a stack trace from deep inside a route.
+ * Secret values are never echoed.
+ */
+public final class SettingsValidator {
+
+    private record Rule(String key, boolean required, Predicate<String> valid, String expected) {
+    }
+
+    private final List<Rule> rules = new ArrayList<>();
+
+    /** The rules for the settings every Ferry process reads. Pipelines add theirs when they are enabled. */
+    public static SettingsValidator forFerry(FerryConfig config) {
+        SettingsValidator v = new SettingsValidator();
+        v.require("ferry.routes-dir", s -> !s.isBlank(), "a directory holding the YAML routes");
+        v.require("ferry.management.port", SettingsValidator::isPort, "a TCP port (0-65535; 0 picks a free one)");
+        v.require("ferry.retry.max-attempts", s -> isInt(s, 0), "a whole number >= 0");
+        v.require("ferry.retry.initial-delay-ms", s -> isInt(s, 1), "a whole number of milliseconds >= 1");
+        v.require("ferry.retry.max-delay-ms", s -> isInt(s, 1), "a whole number of milliseconds >= 1");
+        v.require("ferry.retry.multiplier", s -> isDouble(s, 1.0), "a number >= 1.0");
+        v.optional("ferry.s3.endpoint", SettingsValidator::isHttpUrl, "empty for AWS, or an http(s) URL such as http://127.0.0.1:9000");
+        v.require("ferry.s3.region", s -> s.matches("[a-z0-9-]+"), "an AWS region such as us-east-1");
+        v.require("ferry.s3.path-style", SettingsValidator::isBoolean, "true or false");
+        v.require("ferry.opensearch.hosts", SettingsValidator::isHostList, "comma-separated host:port pairs, e.g. localhost:9200");
+        v.require("ferry.opensearch.tls", SettingsValidator::isBoolean, "true or false");
+        v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
+        v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
+        for (String key : config.snapshot().keySet()) {
+            if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
+                v.require(key, SettingsValidator::isBoolean, "true or false");
+            }
+        }
+        return v;
+    }
+
+    public SettingsValidator require(String key, Predicate<String> valid, String expected) {
+        rules.add(new Rule(key, true, valid, expected));
+        return this;
+    }
+
+    public SettingsValidator optional(String key, Predicate<String> valid, String expected) {
+        rules.add(new Rule(key, false, valid, expected));
+        return this;
+    }
+
+    /** Throws one exception listing every problem found, each naming its setting and environment variable. */
+    public void validate(FerryConfig config) {
+        List<String> problems = new ArrayList<>();
+        for (Rule rule : rules) {
+            String value = config.get(rule.key());
+            if (value == null || value.isEmpty()) {
+                if (rule.required()) {
+                    problems.add("missing setting " + rule.key() + " (environment variable " + FerryConfig.envName(rule.key())
+                            + "): expected " + rule.expected());
+                }
+                continue;
+            }
+            boolean ok;
+            try {
+                ok = rule.valid().test(value);
+            } catch (RuntimeException e) {
+                ok = false;
+            }
+            if (!ok) {
+                problems.add("invalid setting " + rule.key() + " = " + shown(rule.key(), value) + " (from "
+                        + config.sourceOf(rule.key()) + "): expected " + rule.expected());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingException("Ferry cannot start, " + problems.size() + " setting(s) to fix:\n  - "
+                    + String.join("\n  - ", problems));
+        }
+    }
+
+    /** Secrets are never shown, not even when they are wrong. */
+    static String shown(String key, String value) {
+        return isSecretKey(key) ? "<hidden>" : "'" + value + "'";
+    }
+
+    public static boolean isSecretKey(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.contains("credential") || k.contains("token")
+                || k.endsWith("access-key") || k.endsWith("accesskey");
+    }
+
+    static boolean isBoolean(String s) {
+        return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false");
+    }
+
+    static boolean isInt(String s, long min) {
+        return Long.parseLong(s) >= min;
+    }
+
+    static boolean isDouble(String s, double min) {
+        return Double.parseDouble(s) >= min;
+    }
+
+    static boolean isPort(String s) {
+        int p = Integer.parseInt(s);
+        return p >= 0 && p <= 65535;
+    }
+
+    static boolean isHttpUrl(String s) {
+        URI uri = URI.create(s);
+        return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+    }
+
+    static boolean isHostList(String s) {
+        for (String hostPort : s.split(",")) {
+            String[] parts = hostPort.trim().split(":");
+            if (parts.length != 2 || parts[0].isBlank() || !isPort(parts[1])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
