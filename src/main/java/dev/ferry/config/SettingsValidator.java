@@ -83,7 +83,11 @@ public final class SettingsValidator {
 
     /** Secrets are never shown, not even when they are wrong. */
     static String shown(String key, String value) {
-        return isSecretKey(key) ? "<hidden>" : "'" + value + "'";
+        if (isSecretKey(key)) {
+            return "<hidden>";
+        }
+        // Credentials embedded in a URL (scheme://user:password@host) are hidden too.
+        return "'" + value.replaceAll("(?<=://)[^/@\\s]+@", "<hidden>@") + "'";
     }
 
     public static boolean isSecretKey(String key) {

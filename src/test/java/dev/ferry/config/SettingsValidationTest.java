@@ -1,0 +1,85 @@
+package dev.ferry.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsValidationTest {
+
+    private static final Path APP_PROPERTIES = Path.of("application.properties");
+
+    @Test
+    void theShippedConfigurationIsValidInEveryProfile() {
+        for (String profile : new String[] {"prod", "dev", "local"}) {
+            FerryConfig config = FerryConfig.load(APP_PROPERTIES, profile, Map.of(), Map.of());
+            SettingsValidator.forFerry(config).validate(config);
+            assertThat(config.profile()).isEqualTo(profile);
+        }
+    }
+
+    @Test
+    void aProfileLineOverridesTheBaseValueOnlyInThatProfile() {
+        FerryConfig prod = FerryConfig.load(APP_PROPERTIES, "prod", Map.of(), Map.of());
+        FerryConfig dev = FerryConfig.load(APP_PROPERTIES, "dev", Map.of(), Map.of());
+        assertThat(prod.get("camel.main.routes-reload-enabled")).isNull();
+        assertThat(dev.get("camel.main.routes-reload-enabled")).isEqualTo("true");
+    }
+
+    @Test
+    void anEnvironmentVariableOverridesTheFileAndAnOverrideBeatsBoth() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null,
+                Map.of("FERRY_RETRY_MAX_ATTEMPTS", "9", "FERRY_PROFILE", "dev"), Map.of());
+        assertThat(config.get("ferry.retry.max-attempts")).isEqualTo("9");
+        assertThat(config.sourceOf("ferry.retry.max-attempts")).isEqualTo("environment variable FERRY_RETRY_MAX_ATTEMPTS");
+        assertThat(config.profile()).isEqualTo("dev");
+        FerryConfig overridden = FerryConfig.load(APP_PROPERTIES, null,
+                Map.of("FERRY_RETRY_MAX_ATTEMPTS", "9"), Map.of("ferry.retry.max-attempts", "3"));
+        assertThat(overridden.get("ferry.retry.max-attempts")).isEqualTo("3");
+    }
+
+    @Test
+    void anInvalidSettingIsNamedWithItsSourceAndWhatWasExpected() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null,
+                Map.of("FERRY_RETRY_MAX_ATTEMPTS", "lots", "FERRY_OPENSEARCH_HOSTS", "localhost"), Map.of());
+        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting ferry.retry.max-attempts = 'lots' (from environment variable FERRY_RETRY_MAX_ATTEMPTS): expected a whole number >= 0")
+                .hasMessageContaining("invalid setting ferry.opensearch.hosts = 'localhost'")
+                .hasMessageContaining("2 setting(s) to fix");
+    }
+
+    @Test
+    void aMissingSettingNamesItsEnvironmentVariable(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("application.properties");
+        Files.writeString(file, Files.readString(APP_PROPERTIES).replace("ferry.db.url =", "# removed"));
+        FerryConfig config = FerryConfig.load(file, null, Map.of(), Map.of());
+        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+                .hasMessageContaining("missing setting ferry.db.url (environment variable FERRY_DB_URL)");
+    }
+
+    @Test
+    void aWrongSecretIsReportedWithoutItsValue() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(),
+                Map.of("ferry.s3.endpoint", "ftp://user:hunter2@example"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+                .hasMessageContaining("invalid setting ferry.s3.endpoint = 'ftp://<hidden>@example'")
+                .message().doesNotContain("hunter2");
+        assertThat(SettingsValidator.shown("ferry.db.password", "hunter2")).isEqualTo("<hidden>");
+        assertThat(SettingsValidator.shown("ferry.s3.secret-key", "hunter2")).isEqualTo("<hidden>");
+    }
+
+    @Test
+    void aMissingConfigurationFileIsReportedWithItsPath() {
+        assertThatThrownBy(() -> FerryConfig.load(Path.of("no-such.properties"), null, Map.of(), Map.of()))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("Configuration file not found")
+                .hasMessageContaining("no-such.properties");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ferry.testing;
+
+import dev.ferry.Ferry;
+import dev.ferry.config.FerryConfig;
+import org.apache.camel.CamelContext;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Ferry started in the test JVM exactly as the launcher starts it (the repository's application.properties and
+ * routes/), with overrides pointing it at the embedded services. Every instance gets its own management port.
+ */
+public final class FerryUnderTest implements AutoCloseable {
+
+    /** The repository root: Maven runs tests with the project directory as working directory. */
+    public static final Path PROJECT_DIR = Path.of("").toAbsolutePath();
+
+    private final Ferry ferry;
+    private final int managementPort;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private FerryUnderTest(Ferry ferry, int managementPort) {
+        this.ferry = ferry;
+        this.managementPort = managementPort;
+    }
+
+    public static FerryUnderTest start(Map<String, String> overrides) throws Exception {
+        return start(null, overrides);
+    }
+
+    /** Starts Ferry with a profile (null: the file's) and overrides; every pipeline is off unless overridden. */
+    public static FerryUnderTest start(String profile, Map<String, String> overrides) throws Exception {
+        int port = freePort();
+        Map<String, String> all = new HashMap<>();
+        all.put("ferry.routes-dir", PROJECT_DIR.resolve("routes").toString());
+        all.put("ferry.management.port", String.valueOf(port));
+        all.put("camel.management.host", "127.0.0.1");
+        all.put("ferry.db.url", "jdbc:h2:mem:ferry-" + port + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        all.putAll(overrides);
+        FerryConfig config = FerryConfig.load(PROJECT_DIR.resolve("application.properties"), profile, Map.of(), all);
+        return new FerryUnderTest(Ferry.create(config).start(), port);
+    }
+
+    public CamelContext camelContext() {
+        return ferry.camelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return camelContext().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    public URI observe(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + "/observe/" + path);
+    }
+
+    /** GET on the management server; returns status and body. */
+    public HttpResponse<String> get(String observePath) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(observe(observePath)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        ferry.close();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
