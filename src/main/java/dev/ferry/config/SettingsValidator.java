@@ -34,12 +34,19 @@ public final class SettingsValidator {
         v.require("ferry.opensearch.tls", SettingsValidator::isBoolean, "true or false");
         v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
+        // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
+        // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
+
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
                 v.require(key, SettingsValidator::isBoolean, "true or false");
             }
         }
         return v;
+    }
+
+    static boolean enabled(FerryConfig config, dev.ferry.Pipeline pipeline) {
+        return "true".equalsIgnoreCase(config.get(pipeline.enabledKey()));
     }
 
     public SettingsValidator require(String key, Predicate<String> valid, String expected) {
