@@ -1,5 +1,8 @@
 package dev.ferry.config;
 
+import dev.ferry.Pipeline;
+import dev.ferry.s3.S3ToOpenSearchSettings;
+
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +39,7 @@ public final class SettingsValidator {
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
+        if (enabled(config, Pipeline.S3_TO_OPENSEARCH)) { S3ToOpenSearchSettings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {

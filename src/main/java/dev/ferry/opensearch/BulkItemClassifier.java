@@ -1,0 +1,50 @@
+package dev.ferry.opensearch;
+
+import org.opensearch.client.opensearch._types.ErrorCause;
+
+import java.util.Set;
+
+/**
+ * Sorts one bulk item (or one failed bulk request) into indexed, retryable or rejected. Retryable means the node was
+ * busy or briefly unavailable (429, 502-504, rejected execution): the same document may succeed later. Everything
+ * else (mapping conflicts, parse errors, bad ids) will fail the same way again, so it goes to the dead letters.
+ */
+public final class BulkItemClassifier {
+
+    public enum Outcome { INDEXED, RETRYABLE, REJECTED }
+
+    private static final Set<Integer> RETRYABLE_STATUS = Set.of(429, 502, 503, 504);
+    private static final Set<String> RETRYABLE_TYPES = Set.of("es_rejected_execution_exception",
+            "opensearch_rejected_execution_exception", "rejected_execution_exception", "circuit_breaking_exception");
+
+    private BulkItemClassifier() {
+    }
+
+    public static Outcome classify(int status, String errorType) {
+        if (errorType == null && status >= 200 && status < 300) {
+            return Outcome.INDEXED;
+        }
+        if (RETRYABLE_STATUS.contains(status) || (errorType != null && RETRYABLE_TYPES.contains(errorType))) {
+            return Outcome.RETRYABLE;
+        }
+        return Outcome.REJECTED;
+    }
+
+    /** Status codes a whole bulk request may be retried on (besides I/O failures, which are always retried). */
+    public static boolean retryableStatus(int status) {
+        return RETRYABLE_STATUS.contains(status);
+    }
+
+    /** The error's reason with its causes, e.g. "failed to parse field [price] ...: For input string: \"abc\"". */
+    public static String reason(ErrorCause error) {
+        if (error == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(error.reason() == null ? error.type() : error.reason());
+        ErrorCause cause = error.causedBy();
+        for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.causedBy()) {
+            sb.append(" (caused by ").append(cause.type()).append(": ").append(cause.reason()).append(')');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.ferry.opensearch;
+
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.util.Timeout;
+import org.opensearch.client.RestClient;
+import org.opensearch.client.json.jackson.JacksonJsonpMapper;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.transport.rest_client.RestClientTransport;
+
+import javax.net.ssl.SSLContext;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * Builds the opensearch-java client (the one camel-opensearch itself ships) from Ferry's {@code ferry.opensearch.*}
+ * settings: hosts, Basic auth, TLS with the JVM's trust store. The password is handed to the HTTP client only.
+ */
+public final class OpenSearchClients {
+
+    private OpenSearchClients() {
+    }
+
+    public static OpenSearchClient create(String hosts, boolean tls, String user, String password, int timeoutMs,
+                                          int maxConnections) {
+        HttpHost[] httpHosts = Arrays.stream(hosts.split(",")).map(String::trim).filter(h -> !h.isEmpty())
+                .map(h -> new HttpHost(tls ? "https" : "http", h.substring(0, h.lastIndexOf(':')),
+                        Integer.parseInt(h.substring(h.lastIndexOf(':') + 1))))
+                .toArray(HttpHost[]::new);
+        RestClient rest = RestClient.builder(httpHosts)
+                .setRequestConfigCallback(rc -> rc.setResponseTimeout(Timeout.ofMilliseconds(timeoutMs))
+                        .setConnectionRequestTimeout(Timeout.ofMilliseconds(timeoutMs)))
+                .setHttpClientConfigCallback(http -> {
+                    PoolingAsyncClientConnectionManagerBuilder cm = PoolingAsyncClientConnectionManagerBuilder.create()
+                            .setMaxConnTotal(maxConnections).setMaxConnPerRoute(maxConnections);
+                    if (tls) {
+                        try {
+                            cm.setTlsStrategy(ClientTlsStrategyBuilder.create().setSslContext(SSLContext.getDefault()).build());
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("no TLS available in this JVM", e);
+                        }
+                    }
+                    http.setConnectionManager(cm.build());
+                    if (user != null && !user.isBlank()) {
+                        BasicCredentialsProvider credentials = new BasicCredentialsProvider();
+                        for (HttpHost host : httpHosts) {
+                            credentials.setCredentials(new AuthScope(host),
+                                    new UsernamePasswordCredentials(user, password == null ? new char[0] : password.toCharArray()));
+                        }
+                        http.setDefaultCredentialsProvider(credentials);
+                    }
+                    return http;
+                })
+                .build();
+        return new OpenSearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+    }
+}

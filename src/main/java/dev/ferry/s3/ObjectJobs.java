@@ -1,0 +1,173 @@
+package dev.ferry.s3;
+
+import dev.ferry.Pipeline;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.opensearch.IndexDoc;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The life of one S3 object in s3-to-opensearch, step by step as the route calls it: open it with a run in the
+ * ledger, hand out its line batches, turn each batch into documents, deliver its dead letters, and close the run,
+ * which must balance (lines read = indexed + dead-lettered) before the object may be marked done.
+ */
+public final class ObjectJobs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectJobs.class);
+    private static final String PIPELINE = Pipeline.S3_TO_OPENSEARCH.id();
+    public static final String DEAD_LETTER_SUFFIX = ".dead-letters.ndjson";
+
+    private final Runs runs;
+    private final S3Client s3;
+    private final S3Inbox inbox;
+    private final LineParser parser;
+    private final String deadLetterBucket;
+    private final int maxDocs;
+    private final long maxBytes;
+    private final int maxLineBytes;
+
+    public ObjectJobs(Runs runs, S3Client s3, S3Inbox inbox, LineParser parser, String deadLetterBucket, int maxDocs,
+                      long maxBytes, int maxLineBytes) {
+        this.runs = runs;
+        this.s3 = s3;
+        this.inbox = inbox;
+        this.parser = parser;
+        this.deadLetterBucket = deadLetterBucket;
+        this.maxDocs = maxDocs;
+        this.maxBytes = maxBytes;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** Opens the object named by the body (its key) as a stream and starts its run. */
+    public void begin(Exchange exchange) {
+        String key = exchange.getMessage().getBody(String.class);
+        String bucket = inbox.bucket();
+        RunAccount run = runs.begin(PIPELINE, bucket + '/' + key);
+        exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
+        ResponseInputStream<GetObjectResponse> stream = s3.getObject(b -> b.bucket(bucket).key(key));
+        ObjectJob job = new ObjectJob(bucket, key, run, new NdjsonBatches(stream, maxDocs, maxBytes, maxLineBytes),
+                new DeadLetterSpool(bucket, key));
+        exchange.setProperty(ObjectJob.PROPERTY, job);
+    }
+
+    /** The object's lines, batch by batch, read only as fast as the bulk steps take them. */
+    public Iterator<List<SourceLine>> batches(Exchange exchange) {
+        return job(exchange).lines();
+    }
+
+    /** Counts a batch as read and turns it into documents; a line that cannot be one is dead-lettered here. */
+    public List<IndexDoc> parse(Exchange exchange) {
+        ObjectJob job = job(exchange);
+        @SuppressWarnings("unchecked")
+        List<SourceLine> lines = exchange.getMessage().getBody(List.class);
+        job.run().read(lines.size());
+        List<IndexDoc> docs = new ArrayList<>(lines.size());
+        for (SourceLine line : lines) {
+            LineParser.Parsed parsed = parser.parse(line, job.bucket(), job.key());
+            if (parsed.ok()) {
+                docs.add(parsed.doc());
+            } else {
+                job.deadLetters().unparseable(line, parsed.errorType(), parsed.reason());
+                job.run().deadLettered(1);
+                LOG.warn("dead letter {}/{} line {}: {}", job.bucket(), job.key(), line.number(), parsed.reason());
+            }
+        }
+        return docs;
+    }
+
+    /**
+     * Uploads the object's dead letters as one NDJSON object (key: the source key + {@value #DEAD_LETTER_SUFFIX}), and
+     * when the object could not be read to its end, copies it whole to the dead-letter bucket with the reason in its
+     * metadata; that unreadable remainder counts as one record read and dead-lettered.
+     */
+    public void deliverDeadLetters(Exchange exchange) {
+        ObjectJob job = job(exchange);
+        String damage = job.lines().damage();
+        if (damage != null) {
+            String reason = "unreadable: " + damage;
+            s3.copyObject(b -> b.sourceBucket(job.bucket()).sourceKey(job.key())
+                    .destinationBucket(deadLetterBucket).destinationKey(job.key())
+                    .metadataDirective(MetadataDirective.REPLACE)
+                    .metadata(Map.of("ferry-reason", ascii(reason), "ferry-source", ascii(job.bucket() + '/' + job.key()),
+                            "ferry-lines-read", Long.toString(job.lines().linesRead()))));
+            job.run().read(1).deadLettered(1);
+            LOG.error("object {}/{} is {}; lines before the damage were indexed, the object is copied whole to {}/{}",
+                    job.bucket(), job.key(), reason, deadLetterBucket, job.key());
+        }
+        Path file = job.deadLetters().finish();
+        if (file != null) {
+            String target = job.key() + DEAD_LETTER_SUFFIX;
+            s3.putObject(b -> b.bucket(deadLetterBucket).key(target).contentType("application/x-ndjson"),
+                    RequestBody.fromFile(file));
+            LOG.warn("{} dead letter(s) of {}/{} written to {}/{}", job.deadLetters().count(), job.bucket(), job.key(),
+                    deadLetterBucket, target);
+        }
+    }
+
+    /** Closes the run; an unbalanced run fails here, so the object is not marked done and is read again later. */
+    public void finish(Exchange exchange) {
+        ObjectJob job = job(exchange);
+        release(job);
+        runs.finish(job.run());
+        if (job.run().status() != RunAccount.Status.SUCCEEDED) {
+            throw new IllegalStateException("object " + job.bucket() + '/' + job.key() + " not marked done: " + job.run().failure());
+        }
+    }
+
+    /** Marks the object done once its run balanced. */
+    public void markDone(Exchange exchange) {
+        inbox.markDone(job(exchange).key());
+    }
+
+    /** The object failed (OpenSearch refused us, S3 broke off...): the run fails loudly; the object stays to be redone. */
+    public void failed(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
+        String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (job == null) {
+            RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
+            if (run != null) {
+                runs.fail(run, reason);
+            }
+            LOG.error("s3-to-opensearch could not open {}/{}: {}", inbox.bucket(), exchange.getMessage().getBody(), reason);
+            return;
+        }
+        release(job);
+        runs.fail(job.run(), reason);
+        LOG.error("object {}/{} failed and stays in place to be processed again: {}", job.bucket(), job.key(), reason);
+    }
+
+    private static void release(ObjectJob job) {
+        try {
+            job.lines().close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing an aborted S3 stream may complain; nothing is lost
+        }
+        job.deadLetters().close();
+    }
+
+    private static ObjectJob job(Exchange exchange) {
+        return exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
+    }
+
+    /** S3 metadata values must be ASCII. */
+    static String ascii(String s) {
+        String a = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return a.length() > 1024 ? a.substring(0, 1024) : a;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.ferry.s3;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Tag;
+
+import java.util.Iterator;
+import java.util.Locale;
+
+/**
+ * The source bucket seen as an inbox: which objects under the prefix still wait to be indexed, and marking one done
+ * once every line of it is indexed or dead-lettered (moved under the processed prefix, deleted, or tagged).
+ *
+ * <p>Why not the aws2-s3 consumer: it opens a GET on every object of a poll before the first is processed (an idle
+ * stream that S3 may time out while a big object ahead of it is indexed), and in tag mode it would list and fetch
+ * finished objects again on every poll. Listing here is lazy (one page at a time), and an object is opened only when
+ * its turn comes.
+ */
+public final class S3Inbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3Inbox.class);
+    public static final String DONE_TAG = "ferry-s3-to-opensearch";
+    public static final String DONE_VALUE = "done";
+
+    public enum DoneAction { MOVE, DELETE, TAG }
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final DoneAction doneAction;
+    private final String processedPrefix;
+
+    public S3Inbox(S3Client s3, String bucket, String prefix, String doneAction, String processedPrefix,
+                   String deadLetterBucket) {
+        S3ToOpenSearchSettings.crossCheck(bucket, prefix, doneAction, processedPrefix, deadLetterBucket);
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix == null ? "" : prefix;
+        this.doneAction = DoneAction.valueOf(doneAction.trim().toUpperCase(Locale.ROOT));
+        this.processedPrefix = processedPrefix == null ? "" : processedPrefix;
+    }
+
+    /** Keys waiting under the prefix, in listing order, fetched page by page as the caller iterates. */
+    public Iterator<String> pending() {
+        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key)
+                .filter(key -> !key.endsWith("/"))
+                .filter(key -> doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix))
+                .filter(key -> doneAction != DoneAction.TAG || !tagged(key))
+                .iterator();
+    }
+
+    private boolean tagged(String key) {
+        return s3.getObjectTagging(b -> b.bucket(bucket).key(key)).tagSet().stream()
+                .anyMatch(t -> DONE_TAG.equals(t.key()) && DONE_VALUE.equals(t.value()));
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    /** Where a processed object goes in move mode: the processed prefix replaces the source prefix. */
+    public String processedKey(String key) {
+        return processedPrefix + (key.startsWith(prefix) ? key.substring(prefix.length()) : key);
+    }
+
+    public void markDone(String key) {
+        switch (doneAction) {
+            case MOVE -> {
+                String target = processedKey(key);
+                s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(target));
+                s3.deleteObject(b -> b.bucket(bucket).key(key));
+                LOG.debug("moved {}/{} to {}", bucket, key, target);
+            }
+            case DELETE -> s3.deleteObject(b -> b.bucket(bucket).key(key));
+            case TAG -> s3.putObjectTagging(b -> b.bucket(bucket).key(key)
+                    .tagging(t -> t.tagSet(Tag.builder().key(DONE_TAG).value(DONE_VALUE).build())));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.ferry.s3;
+
+import dev.ferry.accounting.Runs;
+import dev.ferry.opensearch.BulkIndexer;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Binds the s3-to-opensearch beans the routes in {@code routes/s3-to-opensearch.camel.yaml} call, from
+ * {@code ferry.s3-to-opensearch.*} settings, next to the shared beans of {@link dev.ferry.FerryBeans} (listed after it
+ * in {@code camel.main.configuration-classes}; YAML {@code beans:} are created before those exist, so cannot use them).
+ */
+public class S3ToOpenSearchBeans implements CamelConfiguration {
+
+    private static final String P = S3ToOpenSearchSettings.PREFIX;
+
+    @Override
+    public void configure(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
+        Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
+
+        S3Inbox inbox = new S3Inbox(s3, get(pc, P + "bucket"), optional(pc, P + "prefix"), get(pc, P + "done-action"),
+                optional(pc, P + "processed-prefix"), get(pc, P + "dead-letter-bucket"));
+        LineParser lines = new LineParser(get(pc, P + "index"), Boolean.parseBoolean(get(pc, P + "index-from-line")),
+                optional(pc, P + "id-field"));
+        ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, get(pc, P + "dead-letter-bucket"),
+                Integer.parseInt(get(pc, P + "bulk-max-docs")), Long.parseLong(get(pc, P + "bulk-max-bytes")),
+                Integer.parseInt(get(pc, P + "max-line-bytes")));
+        BulkIndexer bulk = new BulkIndexer(get(pc, "ferry.opensearch.hosts"), Boolean.parseBoolean(get(pc, "ferry.opensearch.tls")),
+                optional(pc, "ferry.opensearch.user"), optional(pc, "ferry.opensearch.password"),
+                Integer.parseInt(get(pc, P + "request-timeout-ms")), Integer.parseInt(get(pc, P + "bulk-in-flight")),
+                Integer.parseInt(get(pc, P + "max-item-retries")), Long.parseLong(get(pc, P + "retry-initial-delay-ms")),
+                Long.parseLong(get(pc, P + "retry-max-delay-ms")), 1000L * Long.parseLong(get(pc, P + "progress-every-seconds")));
+
+        context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
+        context.getRegistry().bind("s3ToOpenSearchObjects", objects);
+        context.getRegistry().bind("s3ToOpenSearchBulk", bulk);
+        context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+            @Override
+            public void onContextStopped(CamelContext ctx) {
+                try {
+                    bulk.close();
+                } catch (Exception ignored) {
+                    // closing the HTTP pool at shutdown: nothing left to lose
+                }
+            }
+        });
+    }
+
+    private static String get(PropertiesComponent pc, String key) {
+        return pc.resolveProperty(key).map(String::trim)
+                .orElseThrow(() -> new IllegalArgumentException("missing setting " + key));
+    }
+
+    private static String optional(PropertiesComponent pc, String key) {
+        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+    }
+}

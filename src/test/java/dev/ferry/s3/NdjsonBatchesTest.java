@@ -1,0 +1,124 @@
+package dev.ferry.s3;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NdjsonBatchesTest {
+
+    static byte[] gzip(byte[] plain) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(plain);
+        }
+        return out.toByteArray();
+    }
+
+    static List<List<SourceLine>> all(NdjsonBatches batches) {
+        List<List<SourceLine>> all = new ArrayList<>();
+        batches.forEachRemaining(all::add);
+        return all;
+    }
+
+    static String lines(int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            sb.append("{\"n\":").append(i).append("}\n");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void gzipIsDetectedByMagicBytesAndBatchesAreCutByCount() throws IOException {
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(gzip(lines(10).getBytes())), 4, 1 << 20, 1 << 20);
+        List<List<SourceLine>> all = all(batches);
+        assertThat(batches.gzipped()).isTrue();
+        assertThat(all).extracting(List::size).containsExactly(4, 4, 2);
+        assertThat(all.get(2).get(1).number()).isEqualTo(10);
+        assertThat(all.get(2).get(1).text()).isEqualTo("{\"n\":10}");
+        assertThat(batches.linesRead()).isEqualTo(10);
+        assertThat(batches.damage()).isNull();
+    }
+
+    @Test
+    void plainTextBatchesAreCutByBytesAndABiggerLineGoesAlone() {
+        String big = "{\"big\":\"" + "x".repeat(100) + "\"}";
+        String text = "{\"a\":1}\n{\"b\":2}\n" + big + "\n{\"c\":3}";
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(text.getBytes()), 100, 20, 1 << 20);
+        List<List<SourceLine>> all = all(batches);
+        assertThat(batches.gzipped()).isFalse();
+        assertThat(all).extracting(List::size).containsExactly(2, 1, 1);
+        assertThat(all.get(1).get(0).number()).isEqualTo(3);
+        assertThat(all.get(2).get(0).text()).isEqualTo("{\"c\":3}"); // last line without a newline
+    }
+
+    @Test
+    void blankLinesAreSkippedButKeepLineNumbersAndCrlfIsStripped() {
+        String text = "{\"a\":1}\r\n\r\n   \n{\"b\":2}\r\n";
+        List<SourceLine> lines = all(new NdjsonBatches(new ByteArrayInputStream(text.getBytes()), 10, 1000, 1000)).get(0);
+        assertThat(lines).extracting(SourceLine::number).containsExactly(1L, 4L);
+        assertThat(lines.get(1).text()).isEqualTo("{\"b\":2}");
+    }
+
+    @Test
+    void anEmptyObjectHasNoBatches() throws IOException {
+        assertThat(all(new NdjsonBatches(new ByteArrayInputStream(new byte[0]), 10, 1000, 1000))).isEmpty();
+        NdjsonBatches emptyGzip = new NdjsonBatches(new ByteArrayInputStream(gzip(new byte[0])), 10, 1000, 1000);
+        assertThat(all(emptyGzip)).isEmpty();
+        assertThat(emptyGzip.damage()).isNull();
+    }
+
+    @Test
+    void aCorruptGzipYieldsTheLinesBeforeTheDamageThenSaysWhere() throws IOException {
+        byte[] good = gzip(lines(20_000).getBytes());
+        byte[] corrupt = Arrays.copyOf(good, good.length / 2); // truncated mid-stream
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(corrupt), 1000, 1 << 20, 1 << 20);
+        long lines = all(batches).stream().mapToLong(List::size).sum();
+        assertThat(lines).isGreaterThan(1000).isLessThan(20_000).isEqualTo(batches.linesRead());
+        assertThat(batches.damage()).startsWith("corrupt gzip after line " + lines);
+
+        byte[] garbage = Arrays.copyOf(good, 64);
+        for (int i = 12; i < garbage.length; i++) {
+            garbage[i] = (byte) 0xA5;
+        }
+        NdjsonBatches broken = new NdjsonBatches(new ByteArrayInputStream(garbage), 10, 1000, 1000);
+        assertThat(all(broken)).isEmpty();
+        assertThat(broken.damage()).startsWith("corrupt gzip");
+    }
+
+    @Test
+    void bytesThatAreNotTextEndTheObjectAsDamaged() {
+        byte[] text = ("{\"a\":1}\n{\"b\":2}\n").getBytes();
+        byte[] binary = new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, '\n'};
+        byte[] both = new byte[text.length + binary.length];
+        System.arraycopy(text, 0, both, 0, text.length);
+        System.arraycopy(binary, 0, both, text.length, binary.length);
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(both), 10, 1000, 1000);
+        assertThat(all(batches)).hasSize(1).first().asList().hasSize(2);
+        assertThat(batches.damage()).isEqualTo("not UTF-8 text at line 3: NUL byte");
+        assertThat(NdjsonBatches.notText("é ü".getBytes(StandardCharsets.UTF_8), true)).isNull();
+        assertThat(NdjsonBatches.notText(new byte[] {'a', (byte) 0xC3}, true)).isEqualTo("invalid UTF-8");
+    }
+
+    @Test
+    void aLineOverTheLimitKeepsOnlyItsHeadAndItsFullLength() {
+        String text = "{\"a\":1}\n{\"long\":\"" + "y".repeat(100_000) + "\"}\n{\"b\":2}\n";
+        List<SourceLine> lines = all(new NdjsonBatches(new ByteArrayInputStream(text.getBytes()), 10, 1 << 20, 10_000))
+                .get(0);
+        assertThat(lines).hasSize(3);
+        SourceLine longLine = lines.get(1);
+        assertThat(longLine.truncated()).isTrue();
+        assertThat(longLine.length()).isEqualTo(100_011);
+        assertThat(longLine.bytes()).hasSize(NdjsonBatches.TRUNCATED_KEEP);
+        assertThat(lines.get(2).text()).isEqualTo("{\"b\":2}");
+    }
+}

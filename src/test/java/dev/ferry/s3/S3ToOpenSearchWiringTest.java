@@ -1,0 +1,65 @@
+package dev.ferry.s3;
+
+import dev.ferry.config.FerryConfig;
+import dev.ferry.config.InvalidSettingException;
+import dev.ferry.config.SettingsValidator;
+import dev.ferry.testing.FerryUnderTest;
+import org.apache.camel.Route;
+import org.apache.camel.ServiceStatus;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The pipeline's routes, beans and settings hold together (no servers needed: nothing is polled here). */
+class S3ToOpenSearchWiringTest {
+
+    @Test
+    void theRoutesAreDefinedWithTheirConventionsAndStayStoppedWhenThePipelineIsOff() throws Exception {
+        try (FerryUnderTest ferry = FerryUnderTest.start(Map.of())) {
+            var context = ferry.camelContext();
+            assertThat(context.getRoutes()).extracting(Route::getRouteId)
+                    .contains("s3-to-opensearch-poll", "s3-to-opensearch-object", "s3-to-opensearch-bulk");
+            for (Route route : context.getRoutes()) {
+                if (route.getRouteId().startsWith("s3-to-opensearch-")) {
+                    assertThat(route.getDescription()).as(route.getRouteId()).isNotBlank();
+                }
+            }
+            assertThat(context.getRouteController().getRouteStatus("s3-to-opensearch-poll")).isEqualTo(ServiceStatus.Stopped);
+            assertThat(context.getExecutorServiceManager().getThreadPoolProfile("s3ToOpenSearchBulkPool"))
+                    .satisfies(p -> {
+                        assertThat(p.getPoolSize()).isEqualTo(2);
+                        assertThat(p.getMaxQueueSize()).isZero();
+                    });
+            assertThat(ferry.bean("s3ToOpenSearchObjects", ObjectJobs.class)).isNotNull();
+        }
+    }
+
+    @Test
+    void enabledPipelineSettingsAreValidatedAndNamed() {
+        Path props = Path.of("application.properties");
+        FerryConfig ok = FerryConfig.load(props, null, Map.of(), Map.of("ferry.s3-to-opensearch.enabled", "true"));
+        SettingsValidator.forFerry(ok).validate(ok);
+        FerryConfig bad = FerryConfig.load(props, null, Map.of("FERRY_S3_TO_OPENSEARCH_DONE_ACTION", "archive"),
+                Map.of("ferry.s3-to-opensearch.enabled", "true", "ferry.s3-to-opensearch.bulk-max-docs", "0",
+                        "ferry.s3-to-opensearch.bucket", "Not_A_Bucket"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(bad).validate(bad))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.done-action = 'archive' (from environment"
+                        + " variable FERRY_S3_TO_OPENSEARCH_DONE_ACTION): expected move, delete or tag")
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.bulk-max-docs = '0'")
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.bucket = 'Not_A_Bucket'");
+    }
+
+    @Test
+    void settingsThatWouldReadTheirOwnOutputAgainAreRefused() {
+        assertThatThrownBy(() -> S3ToOpenSearchSettings.crossCheck("in", "incoming/", "move", "incoming/done/", "dl"))
+                .hasMessageContaining("must not overlap");
+        assertThatThrownBy(() -> S3ToOpenSearchSettings.crossCheck("in", "", "delete", "", "in"))
+                .hasMessageContaining("dead-letter-bucket must differ from");
+        S3ToOpenSearchSettings.crossCheck("in", "incoming/", "move", "processed/", "dl");
+    }
+}
