@@ -357,7 +357,15 @@ public final class ReportServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Response> queue = new ConcurrentLinkedQueue<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final Map<String, NtlmServer.Challenge> pendingChallenges = new ConcurrentHashMap<>();
-    private final Map<String, String> authenticatedConnections = new ConcurrentHashMap<>();
+    /** remote address -> authenticated connection; IIS keeps NTLM auth per TCP connection. We cannot see
+     *  the connection close, so an entry expires after {@link #CONNECTION_IDLE} without activity (the JDK
+     *  server closes connections idle that long by default), so a reused client port does not inherit it. */
+    private final Map<String, ConnectionAuth> authenticatedConnections = new ConcurrentHashMap<>();
+    private static final long CONNECTION_IDLE = Duration.ofSeconds(30).toNanos();
+    private static final long CHALLENGE_TTL = Duration.ofSeconds(60).toNanos();
+
+    private record ConnectionAuth(String user, long lastActivityNanos) {
+    }
     private final ArrayDeque<Long> recentRequests = new ArrayDeque<>();
 
     private final AtomicLong totalRequests = new AtomicLong();
@@ -519,6 +527,7 @@ public final class ReportServer implements AutoCloseable {
         Map<String, List<String>> params = Map.of();
         boolean authenticated;
         String user;
+        boolean ntlmConnection;
         boolean done;
 
         Call(HttpExchange ex) {
@@ -587,6 +596,9 @@ public final class ReportServer implements AutoCloseable {
             render(call, v, scripted);
         } finally {
             call.done();
+            if (call.ntlmConnection) { // activity at the end of a (possibly long) response keeps the connection's auth
+                authenticatedConnections.computeIfPresent(call.remote, (k, v) -> new ConnectionAuth(v.user(), System.nanoTime()));
+            }
         }
     }
 
@@ -671,11 +683,13 @@ public final class ReportServer implements AutoCloseable {
     private boolean authenticateNtlm(Call call, String auth) throws IOException {
         String conn = call.remote;
         if (auth == null) {
-            String user = authenticatedConnections.get(conn);
-            if (user != null) { // IIS: an NTLM-authenticated connection stays authenticated
-                call.user = user;
+            ConnectionAuth ca = authenticatedConnections.get(conn);
+            if (ca != null && System.nanoTime() - ca.lastActivityNanos() < CONNECTION_IDLE) {
+                call.user = ca.user(); // IIS: an NTLM-authenticated connection stays authenticated
+                call.ntlmConnection = true;
                 return true;
             }
+            authenticatedConnections.remove(conn);
             sendUnauthorized(call, "NTLM");
             return false;
         }
@@ -695,18 +709,23 @@ public final class ReportServer implements AutoCloseable {
         if (type == 1) {
             authenticatedConnections.remove(conn);
             NtlmServer.Challenge ch = ntlm.challenge(msg);
+            purgeStale();
             pendingChallenges.put(conn, ch);
             sendUnauthorized(call, ch.headerValue());
             return false;
         }
         if (type == 3) {
             NtlmServer.Challenge ch = pendingChallenges.remove(conn);
+            if (ch != null && System.nanoTime() - ch.createdNanos() > CHALLENGE_TTL) {
+                ch = null;
+            }
             NtlmServer.Result r = ch == null
                     ? new NtlmServer.Result(false, null, null, null, "no challenge was issued on this connection")
                     : ntlm.verify(msg, ch.serverChallenge());
             call.user = r.user() == null ? null : (r.domain() == null || r.domain().isEmpty() ? r.user() : r.domain() + "\\" + r.user());
             if (r.ok()) {
-                authenticatedConnections.put(conn, call.user);
+                authenticatedConnections.put(conn, new ConnectionAuth(call.user, System.nanoTime()));
+                call.ntlmConnection = true;
                 loginSucceeded();
                 return true;
             }
@@ -716,6 +735,12 @@ public final class ReportServer implements AutoCloseable {
         }
         sendUnauthorized(call, "NTLM"); // some other scheme: ask for NTLM
         return false;
+    }
+
+    private void purgeStale() {
+        long now = System.nanoTime();
+        pendingChallenges.values().removeIf(c -> now - c.createdNanos() > CHALLENGE_TTL);
+        authenticatedConnections.values().removeIf(c -> now - c.lastActivityNanos() > CONNECTION_IDLE);
     }
 
     private void loginSucceeded() {

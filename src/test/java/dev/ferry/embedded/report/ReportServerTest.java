@@ -102,11 +102,17 @@ class ReportServerTest {
         });
         assertThat(server.stats().failedLogins()).isZero();
 
+        // again with the same client: still fine (re-handshake or an authenticated keep-alive connection)
+        Exchange again = template.request(camelUri("s3cret!"), e -> e.getIn().setHeader(Exchange.HTTP_QUERY, query));
+        assertThat(again.getException()).isNull();
+        assertThat(again.getMessage().getBody(byte[].class)).isEqualTo(body);
+        assertThat(server.authenticatedRequests()).hasSize(2);
+
         Exchange bad = template.request(camelUri("wrong-password"), e -> e.getIn().setHeader(Exchange.HTTP_QUERY, query));
         assertThat(bad.getException()).isInstanceOf(HttpOperationFailedException.class);
         assertThat(((HttpOperationFailedException) bad.getException()).getStatusCode()).isEqualTo(401);
         assertThat(server.stats().failedLogins()).isEqualTo(1);
-        assertThat(server.authenticatedRequests()).hasSize(1);
+        assertThat(server.authenticatedRequests()).hasSize(2);
 
         // a wrong user with the right password fails too
         Exchange badUser = template.request(camelUri("s3cret!").replace("svc_ferry", "someone_else"),
@@ -136,6 +142,14 @@ class ReportServerTest {
         Exchange ok = template.request(camelUri("s3cret!"), e -> e.getIn().setHeader(Exchange.HTTP_QUERY, query));
         assertThat(ok.getException()).isNull();
         assertThat(parse(ok.getMessage().getBody(byte[].class))).hasSize(1 + 50);
+    }
+
+    @Test
+    void ntlmV2KeyDerivationMatchesTheMsNlmpTestVector() {
+        // MS-NLMP 4.2.4.1.1 NTOWFv2("Password", "User", "Domain")
+        byte[] key = NtlmServer.hmacMd5(NtlmServer.md4("Password".getBytes(StandardCharsets.UTF_16LE)),
+                "USERDomain".getBytes(StandardCharsets.UTF_16LE));
+        assertThat(java.util.HexFormat.of().formatHex(key)).isEqualTo("0c868a403bfd7a93a3001ef22ef02e3f");
     }
 
     private String camelUri(String password) {

@@ -52,13 +52,14 @@ public final class TrackingReport {
         "Rossi", "Van der Berg, \"Piet\"", "Okafor", "Tanaka 田中", "Schmidt", "Murphy"
     };
     private static final String[] NOTES = {
-        "", "", "", "",
+        "", "", "",
+        "Operator reported minor vibration on spindle 2; maintenance informed",
         "Visual inspection OK",
         "Reworked after torque check, re-tested",
         "Batch split: see \"QA-7\" ticket",
         "Line stopped 4 min\r\nrestarted by shift lead",
         "Scratch on housing; cosmetic only, accepted by QA",
-        "Material lot changed mid-run",
+        "Material lot changed mid-run, supplier certificate attached to batch record",
         "Sensor recalibrated before start of batch",
         "Température élevée, contrôle supplémentaire"
     };
