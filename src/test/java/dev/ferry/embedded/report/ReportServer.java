@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -423,7 +424,8 @@ public final class ReportServer implements AutoCloseable {
         for (String p : plants) {
             q.append("&Plant=").append(p);
         }
-        return q.append("&From=").append(from).append("&To=").append(to).toString();
+        return q.append("&From=").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(from))
+                .append("&To=").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(to)).toString();
     }
 
     public Settings settings() {
