@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,13 +42,11 @@ class EmbeddedServicesTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<ProcessHandle> STARTED = new ArrayList<>();
 
     @Test
     @Order(1)
     void s3ProxyStoresAndReturnsA20MbObject() throws Exception {
         S3ProxyServer s3 = EmbeddedServices.shared().s3();
-        STARTED.addAll(s3.process().processTree());
         assertThat(s3.endpoint().getHost()).isEqualTo("127.0.0.1");
         assertThat(s3.region()).isEqualTo("us-east-1");
 
@@ -106,7 +107,6 @@ class EmbeddedServicesTest {
     @Order(5)
     void postgresGivesEachTestItsOwnDatabaseWithPasswordAuth() throws Exception {
         PostgresServer pg = EmbeddedServices.shared().postgres();
-        STARTED.addAll(pg.process().processTree());
         String url = pg.createDatabase("embedded_test");
         assertThat(url).isEqualTo(pg.jdbcUrl("embedded_test")).startsWith("jdbc:postgresql://127.0.0.1:");
 
@@ -128,16 +128,54 @@ class EmbeddedServicesTest {
     @Order(6)
     void closingStopsEveryChildProcess() {
         EmbeddedServices services = EmbeddedServices.shared();
+        List<ChildProcess> children = new ArrayList<>(List.of(services.s3().process(), services.postgres().process()));
         for (OpenSearchLine line : OpenSearchLine.values()) {
             if (line.isAvailable()) {
-                STARTED.addAll(services.openSearch(line).process().processTree());
+                children.add(services.openSearch(line).process());
             }
         }
         System.out.println("[embedded] start times (ms): " + services.startMillis());
-        assertThat(STARTED).isNotEmpty().allMatch(ProcessHandle::isAlive);
+        assertThat(children).allMatch(ChildProcess::isAlive);
+        // watchdogs, their JVMs / postgres and all postgres backends, as they are now
+        List<ProcessHandle> tree = new ArrayList<>();
+        children.forEach(c -> tree.addAll(c.processTree()));
+        assertThat(tree).hasSizeGreaterThan(children.size()); // postgres runs under its watchdog
+
         services.close();
-        assertThat(STARTED).noneMatch(ProcessHandle::isAlive);
+
+        assertThat(tree).noneMatch(ProcessHandle::isAlive);
         assertThat(EmbeddedServices.shared()).isNotSameAs(services);
+    }
+
+    @Test
+    @Order(7)
+    void childrenDieWithAKilledParentJvm() throws Exception {
+        // a second JVM starts services, then gets SIGKILLed: no shutdown hook runs, only the watchdogs act
+        Process parent = new ProcessBuilder(EmbeddedPaths.currentJava().toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dferry.embedded.dir=" + EmbeddedPaths.root(),
+                EmbeddedServicesMain.class.getName(), "s3", "postgres", "opensearch")
+                .redirectErrorStream(true).start();
+        List<ProcessHandle> children = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null && !line.equals("ready"); ) {
+                seen.append(line).append('\n');
+                if (line.startsWith("pids ")) {
+                    for (String pid : line.substring(5).trim().split(" ")) {
+                        ProcessHandle.of(Long.parseLong(pid)).ifPresent(children::add);
+                    }
+                }
+            }
+            assertThat(children).as(seen.toString()).hasSizeGreaterThanOrEqualTo(4);
+            assertThat(children.get(0).parent().map(ProcessHandle::pid)).contains(parent.pid());
+            parent.destroyForcibly().waitFor(); // SIGKILL
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(children).noneMatch(ProcessHandle::isAlive);
     }
 
     private static void indexAndSearch(OpenSearchNode node) throws Exception {
