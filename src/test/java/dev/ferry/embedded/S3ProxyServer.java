@@ -43,6 +43,11 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Starts a new S3Proxy (filesystem storage); prefer {@code EmbeddedServices.shared().s3()}. */
     public static S3ProxyServer start() {
+        return start("filesystem");
+    }
+
+    /** Starts a new S3Proxy with the jclouds provider {@code filesystem} (on disk) or {@code transient} (in heap). */
+    public static S3ProxyServer start(String jcloudsProvider) {
         Path jar = EmbeddedPaths.root().resolve("s3proxy.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run `mvn process-test-resources` (or any later"
@@ -58,7 +63,7 @@ public final class S3ProxyServer implements AutoCloseable {
         p.setProperty("s3proxy.authorization", "aws-v2-or-v4");
         p.setProperty("s3proxy.identity", ACCESS_KEY);
         p.setProperty("s3proxy.credential", SECRET_KEY);
-        p.setProperty("jclouds.provider", "filesystem");
+        p.setProperty("jclouds.provider", jcloudsProvider);
         p.setProperty("jclouds.filesystem.basedir", dataDir.toString());
         p.setProperty("jclouds.identity", ACCESS_KEY);
         p.setProperty("jclouds.credential", SECRET_KEY);
