@@ -36,6 +36,7 @@ public final class BulkIndexer implements AutoCloseable {
 
     private final java.util.function.Supplier<OpenSearchClient> clientFactory;
     private volatile OpenSearchClient client;
+    private volatile boolean closed;
     private final int maxRetries;
     private final IntervalFunction backoff;
     private final long progressEveryMillis;
@@ -91,6 +92,11 @@ public final class BulkIndexer implements AutoCloseable {
                 sorted = allRetryable(pending, e.status(), e.error() == null ? "http_" + e.status() : e.error().type(),
                         BulkItemClassifier.reason(e.error()));
             } catch (IOException e) {
+                if (closed) {
+                    // Ferry is stopping: the object fails and is read again after restart, nothing is dead-lettered.
+                    throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
+                            + " is left to be processed again", e);
+                }
                 sorted = allRetryable(pending, 0, "request_failed", e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             job.run().written(sorted.indexed());
@@ -111,6 +117,10 @@ public final class BulkIndexer implements AutoCloseable {
                 LOG.warn("{} document(s) of {}/{} dead-lettered after {} attempts: {}", retryable.size(), job.bucket(),
                         job.key(), attempt, retryable.get(0).reason());
                 break;
+            }
+            if (closed) {
+                throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
+                        + " is left to be processed again");
             }
             job.run().retried(retryable.size());
             long delay = backoff.apply(attempt);
@@ -172,6 +182,9 @@ public final class BulkIndexer implements AutoCloseable {
     }
 
     private OpenSearchClient client() {
+        if (closed) {
+            throw new IllegalStateException("Ferry is stopping: no new bulk requests");
+        }
         OpenSearchClient c = client;
         if (c == null) {
             synchronized (this) {
@@ -186,6 +199,7 @@ public final class BulkIndexer implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        closed = true;
         if (client != null) {
             client._transport().close();
             client = null;
