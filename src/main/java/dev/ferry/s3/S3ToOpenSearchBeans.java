@@ -41,6 +41,12 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
             @Override
             public void onContextStopped(CamelContext ctx) {
+                // An object cut off by the stop is not done: its run fails loudly, the object is read again next start.
+                for (var run : runs.active()) {
+                    if (run.pipeline().equals(dev.ferry.Pipeline.S3_TO_OPENSEARCH.id())) {
+                        runs.fail(run, "Ferry stopped mid-object; the object stays in place and is read again on the next start");
+                    }
+                }
                 try {
                     bulk.close();
                 } catch (Exception ignored) {
