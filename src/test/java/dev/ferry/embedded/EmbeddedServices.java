@@ -31,7 +31,9 @@ public final class EmbeddedServices implements AutoCloseable {
     private final Lazy<S3ProxyServer> s3 = new Lazy<>("S3Proxy", S3ProxyServer::start);
     private final Map<OpenSearchLine, Lazy<OpenSearchNode>> openSearch = new EnumMap<>(OpenSearchLine.class);
     private final Lazy<PostgresServer> postgres = new Lazy<>("PostgreSQL", PostgresServer::start);
-    // a later step adds the report server here, as another Lazy
+    // Services a caller started with its own settings (e.g. a report server), described and closed with the rest.
+    private final Map<String, AutoCloseable> adopted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> adoptedUrls = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Lazy<? extends AutoCloseable>> all = new ArrayList<>();
     private final Thread shutdownHook = new Thread(this::close, "ferry-embedded-services-shutdown");
     private volatile boolean closed;
@@ -89,6 +91,29 @@ public final class EmbeddedServices implements AutoCloseable {
         return Collections.unmodifiableMap(times);
     }
 
+    /**
+     * Takes over a service started elsewhere with its own settings (the report server of a test or demo): it is
+     * listed by {@link #describe()} and stopped by {@link #close()}.
+     */
+    public <T extends AutoCloseable> T adopt(String name, String url, T service) {
+        adopted.put(name, service);
+        adoptedUrls.put(name, url);
+        return service;
+    }
+
+    /** Every service started so far, by name, with where it listens. */
+    public Map<String, String> describe() {
+        Map<String, String> started = new java.util.LinkedHashMap<>();
+        for (Lazy<? extends AutoCloseable> lazy : all) {
+            AutoCloseable value = lazy.peek();
+            if (value != null) {
+                started.put(lazy.name, value.toString());
+            }
+        }
+        started.putAll(new java.util.TreeMap<>(adoptedUrls));
+        return Collections.unmodifiableMap(started);
+    }
+
     public boolean isClosed() {
         return closed;
     }
@@ -113,6 +138,13 @@ public final class EmbeddedServices implements AutoCloseable {
         for (Lazy<? extends AutoCloseable> lazy : all) {
             stoppers.add(new Thread(lazy::close, "stop " + lazy.name));
         }
+        adopted.forEach((name, service) -> stoppers.add(new Thread(() -> {
+            try {
+                service.close();
+            } catch (Exception e) {
+                System.err.println("[embedded] stopping " + name + " failed: " + e);
+            }
+        }, "stop " + name)));
         stoppers.forEach(Thread::start);
         for (Thread t : stoppers) {
             try {
@@ -154,6 +186,10 @@ public final class EmbeddedServices implements AutoCloseable {
             if (failure != null) {
                 throw new IllegalStateException(name + " could not start: " + failure.getMessage(), failure);
             }
+            return value;
+        }
+
+        synchronized T peek() {
             return value;
         }
 

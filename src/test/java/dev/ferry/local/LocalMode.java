@@ -1,0 +1,185 @@
+package dev.ferry.local;
+
+import dev.ferry.Ferry;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.FreePorts;
+import dev.ferry.embedded.S3ProxyServer;
+
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Local mode: starts embedded S3, OpenSearch, database and report server on loopback, seeds them with sample data,
+ * runs every pipeline that has a demo with Ferry's own routes/ and application.properties (profile {@code local}),
+ * shows progress, prints a per-pipeline summary, and keeps everything up for a look around until Ctrl-C.
+ * Run it with {@code ./mvnw -Plocal}; {@code -Dferry.local.exit-when-done=true} exits after the summary.
+ */
+public final class LocalMode {
+
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
+
+    private final PrintStream out;
+    private final Duration timeout;
+
+    public LocalMode(PrintStream out, Duration timeout) {
+        this.out = out;
+        this.timeout = timeout;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean exitWhenDone = Boolean.getBoolean("ferry.local.exit-when-done");
+        Duration timeout = Duration.ofSeconds(Long.getLong("ferry.local.timeout-seconds", 900));
+        LocalMode local = new LocalMode(System.out, timeout);
+        Outcome outcome;
+        try (Session session = local.start()) {
+            outcome = local.awaitAndSummarize(session);
+            if (!exitWhenDone) {
+                local.out.println("\nFerry and the embedded services stay up for a look around. Press Ctrl-C to stop.");
+                CountDownLatch forever = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    local.out.println("Stopping Ferry and the embedded services...");
+                    session.close();
+                    forever.countDown();
+                }, "ferry-local-stop"));
+                forever.await();
+            }
+        }
+        System.exit(outcome.ok() ? 0 : 1);
+    }
+
+    /** A running local setup: the services, Ferry, and the demos that were seeded. */
+    public record Session(EmbeddedServices services, Ferry ferry, List<PipelineDemo> demos, int managementPort)
+            implements AutoCloseable {
+        public Runs runs() {
+            return ferry.camelContext().getRegistry().lookupByNameAndType("runs", Runs.class);
+        }
+
+        @Override
+        public void close() {
+            ferry.close();
+        }
+    }
+
+    /** What the demos' runs came to: one summary row per pipeline. */
+    public record Outcome(boolean ok, Map<String, long[]> perPipeline) {
+    }
+
+    public Session start() throws Exception {
+        long t0 = System.nanoTime();
+        List<PipelineDemo> demos = new ArrayList<>();
+        ServiceLoader.load(PipelineDemo.class).forEach(demos::add);
+        out.println("Ferry local mode: " + (demos.isEmpty() ? "no pipeline demo found"
+                : demos.size() + " pipeline(s): " + demos.stream().map(PipelineDemo::pipeline).toList()));
+
+        EmbeddedServices services = EmbeddedServices.shared();
+        Map<String, String> overrides = new HashMap<>(baseOverrides(services));
+        for (PipelineDemo demo : demos) {
+            out.println("seeding " + demo.pipeline() + " ...");
+            overrides.putAll(demo.seed(services));
+        }
+        int managementPort = portOr9876();
+        overrides.put("ferry.management.port", String.valueOf(managementPort));
+
+        Path project = Path.of("").toAbsolutePath();
+        FerryConfig config = FerryConfig.load(project.resolve("application.properties"), "local", System.getenv(), overrides);
+        Ferry ferry = Ferry.create(config).start();
+        out.printf("started in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+        out.println("Services:");
+        services.describe().forEach((name, url) -> out.println("  " + name + ": " + url));
+        out.println("Ferry:");
+        for (String path : List.of("health", "metrics", "info")) {
+            out.println("  http://127.0.0.1:" + managementPort + "/observe/" + path);
+        }
+        out.println();
+        return new Session(services, ferry, demos, managementPort);
+    }
+
+    public Outcome awaitAndSummarize(Session session) throws InterruptedException {
+        Runs runs = session.runs();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!session.demos().stream().allMatch(d -> d.finished(runs))) {
+            if (System.nanoTime() > deadline) {
+                out.println("timed out after " + timeout.toSeconds() + " s waiting for the pipelines to finish");
+                break;
+            }
+            for (RunAccount run : runs.active()) {
+                out.printf("  ... %s %s: read %,d written %,d duplicate %,d dead-lettered %,d (%.0f s)%n", run.pipeline(),
+                        run.subject(), run.read(), run.written(), run.duplicate(), run.deadLettered(),
+                        run.elapsed().toMillis() / 1000.0);
+            }
+            Thread.sleep(PROGRESS_EVERY.toMillis());
+        }
+        return summarize(session);
+    }
+
+    Outcome summarize(Session session) {
+        Runs runs = session.runs();
+        boolean finished = session.demos().stream().allMatch(d -> d.finished(runs));
+        Map<String, long[]> rows = new LinkedHashMap<>();
+        boolean ok = finished;
+        for (PipelineDemo demo : session.demos()) {
+            long[] row = new long[7]; // runs, read, written, duplicate, dead-lettered, failed runs, millis
+            for (RunAccount run : runs.finished()) {
+                if (run.pipeline().equals(demo.pipeline())) {
+                    row[0]++;
+                    row[1] += run.read();
+                    row[2] += run.written();
+                    row[3] += run.duplicate();
+                    row[4] += run.deadLettered();
+                    row[5] += run.status() == RunAccount.Status.FAILED ? 1 : 0;
+                    row[6] += run.elapsed().toMillis();
+                }
+            }
+            ok &= row[5] == 0 && row[1] == row[2] + row[3] + row[4];
+            rows.put(demo.pipeline(), row);
+        }
+        out.println();
+        out.println("Summary");
+        out.printf("  %-18s %5s %12s %12s %10s %14s %7s %8s%n", "pipeline", "runs", "records in", "written",
+                "duplicate", "dead-lettered", "failed", "seconds");
+        rows.forEach((pipeline, r) -> out.printf("  %-18s %5d %,12d %,12d %,10d %,14d %7d %8.1f%n", pipeline, r[0], r[1],
+                r[2], r[3], r[4], r[5], r[6] / 1000.0));
+        out.println(ok ? "  every record accounted for (in = written + duplicate + dead-lettered)"
+                : "  NOT OK: a run failed, did not finish, or did not account for every record (see the log above)");
+        return new Outcome(ok, rows);
+    }
+
+    private static Map<String, String> baseOverrides(EmbeddedServices services) {
+        Map<String, String> o = new HashMap<>();
+        // Local mode's own database: an H2 file under target/, in SQL Server mode like production's target.
+        o.put("ferry.db.url", "jdbc:h2:file:" + Path.of("target/local-data/ferry").toAbsolutePath()
+                + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE");
+        o.put("ferry.db.user", "sa");
+        o.put("ferry.db.password", "");
+        // S3 and OpenSearch endpoints are added only when a demo started them (services start on first use).
+        o.put("ferry.s3.path-style", "true");
+        return o;
+    }
+
+    /** Settings that point Ferry at the embedded S3 (for demos that use it). */
+    public static Map<String, String> s3Settings(S3ProxyServer s3) {
+        return Map.of("ferry.s3.endpoint", s3.endpoint().toString(), "ferry.s3.access-key", s3.accessKey(),
+                "ferry.s3.secret-key", s3.secretKey(), "ferry.s3.region", s3.region(), "ferry.s3.path-style", "true");
+    }
+
+    private static int portOr9876() throws Exception {
+        try (ServerSocket socket = new ServerSocket(9876, 1, InetAddress.getLoopbackAddress())) {
+            return 9876;
+        } catch (java.io.IOException busy) {
+            return FreePorts.next();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ferry.local;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The README's local-mode command, minus Maven: every pipeline demo runs and its summary balances. */
+class LocalModeTest {
+
+    @Test
+    void everyPipelineDemoRunsToABalancedSummary() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        LocalMode local = new LocalMode(out, Duration.ofMinutes(5));
+        try (LocalMode.Session session = local.start()) {
+            LocalMode.Outcome outcome = local.awaitAndSummarize(session);
+            String printed = captured.toString(StandardCharsets.UTF_8);
+            assertThat(outcome.ok()).as(printed).isTrue();
+            assertThat(printed).contains("Summary").contains("every record accounted for")
+                    .contains("http://127.0.0.1:" + session.managementPort() + "/observe/health");
+            for (PipelineDemo demo : session.demos()) {
+                long[] row = outcome.perPipeline().get(demo.pipeline());
+                assertThat(row[0]).as("runs of " + demo.pipeline()).isPositive();
+                assertThat(row[1]).as("records in, " + demo.pipeline()).isPositive();
+                assertThat(printed).contains(demo.pipeline());
+            }
+        }
+    }
+}
