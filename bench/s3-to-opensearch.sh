@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/run s3-to-opensearch: 1,000,000 documents of ~500 bytes into OpenSearch, three ways, same ids:
+#   ferry        one gzipped NDJSON object in S3Proxy -> Ferry (packaged, -Xmx256m) -> index bench-ferry
+#   curl         pre-chunked 5 MB _bulk bodies, two streams in parallel      -> index bench-curl
+#   elasticdump  npm elasticdump from the NDJSON file (--limit=5000)           -> index bench-elasticdump
+# BENCH_RECORDS overrides the count. Every index must end with exactly that many documents.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+PIPELINE=s3-to-opensearch
+RECORDS=${BENCH_RECORDS:-1000000}
+DATA="$BENCH_WORK/s3os"
+mkdir -p "$DATA"
+rm -f "$BENCH_WORK/$PIPELINE-runs.jsonl"
+
+bench_build
+bench_start_services s3 opensearch
+
+count() { # exact document count of an index after a refresh
+  curl -fs -XPOST "$OPENSEARCH_URL/$1/_refresh" >/dev/null
+  curl -fs "$OPENSEARCH_URL/$1/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'
+}
+check() {
+  local got; got=$(count "$1")
+  if [[ "$got" != "$RECORDS" ]]; then bench_log "FAIL: $1 has $got documents, expected $RECORDS"; exit 1; fi
+  bench_log "$1: $got documents"
+}
+
+bench_log "generating $RECORDS documents and uploading the gzipped object"
+S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
+  java -cp "$BENCH_CP" dev.ferry.bench.S3ToOpenSearchBenchData "$DATA" "$RECORDS" bench-curl bench-in incoming/docs.ndjson.gz
+
+# --- Ferry: the packaged launcher, -Xmx256m, until its metrics account for every document
+bench_ferry_until "$PIPELINE" gzipped-ndjson-object opensearch "$RECORDS" "$RECORDS" \
+  FERRY_S3_TO_OPENSEARCH_ENABLED=true \
+  FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
+  FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" \
+  FERRY_S3_TO_OPENSEARCH_BUCKET=bench-in FERRY_S3_TO_OPENSEARCH_PREFIX=incoming/ \
+  FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET=bench-in-dead-letters \
+  FERRY_S3_TO_OPENSEARCH_INDEX=bench-ferry FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false \
+  FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200 ${FERRY_BENCH_ENV:-}
+check bench-ferry
+
+# --- curl: 5 MB _bulk bodies, two in parallel (errors inside a 200 response would show in the count check)
+bench_measure "$PIPELINE" curl opensearch bulk-5mb-x2 "$RECORDS" -- bash -c \
+  "ls '$DATA'/chunks/*.ndjson | xargs -P2 -I{} curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @{} '$OPENSEARCH_URL/_bulk'"
+check bench-curl
+
+# --- elasticdump from the file
+ELASTICDUMP=$(bench_elasticdump)
+bench_measure "$PIPELINE" elasticdump opensearch file-limit-5000 "$RECORDS" -- \
+  "$ELASTICDUMP" --quiet --input="$DATA/docs.ndjson" \
+  --output="$OPENSEARCH_URL/bench-elasticdump" --limit=5000
+check bench-elasticdump
+
+bench_finish "$PIPELINE" "s3-to-opensearch, $RECORDS docs of ~500 bytes: $(python3 - "$BENCH_WORK/$PIPELINE-runs.jsonl" <<'PY'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+print("; ".join(f"{r['tool']} {r['seconds']} s ({r['records'] / r['seconds']:,.0f} docs/s, {r['peak_rss_mb']} MB RSS)" for r in runs))
+PY
+)"
