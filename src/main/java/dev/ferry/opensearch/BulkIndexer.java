@@ -1,29 +1,40 @@
 package dev.ferry.opensearch;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.ferry.s3.ObjectJob;
 import io.github.resilience4j.core.IntervalFunction;
 import org.apache.camel.Exchange;
-import org.opensearch.client.opensearch.OpenSearchClient;
-import org.opensearch.client.opensearch._types.OpenSearchException;
-import org.opensearch.client.opensearch.core.BulkRequest;
-import org.opensearch.client.opensearch.core.BulkResponse;
-import org.opensearch.client.opensearch.core.bulk.BulkOperation;
-import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
-import org.opensearch.client.opensearch.core.bulk.IndexOperation;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.client.RestClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Sends one batch as a bulk request and makes sure every document in it ends indexed or dead-lettered.
  *
  * <p>Why not the camel-opensearch producer: it does not fail the exchange on item errors, continues routing on the
  * HTTP client's dispatch thread (where waiting out a backoff would stall every other request), and resending only
- * the failed items would mean rebuilding its input by hand. Here the opensearch-java client it ships is called
- * synchronously on a bulk-pool thread: a busy node slows that thread, the pool fills, and the reader waits.
+ * the failed items would mean rebuilding its input by hand. Here the low-level RestClient that camel-opensearch and
+ * opensearch-java ship is called synchronously on a bulk-pool thread: a busy node slows that thread, the pool fills,
+ * and the reader waits. The body is written as NDJSON with the sources' bytes as read (Jackson writes the action
+ * lines), and the response is streamed for each item's status and error only: no per-document object model, which
+ * measured about twice as fast as opensearch-java's typed bulk on this machine.
  *
  * <p>Retries are item-level, so they are done here rather than by Camel redelivery (which would resend the whole
  * batch): each attempt sends only the documents that failed with a retryable status, after an exponential backoff
@@ -33,13 +44,19 @@ import java.util.List;
 public final class BulkIndexer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BulkIndexer.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final ContentType NDJSON = ContentType.create("application/x-ndjson", StandardCharsets.UTF_8);
 
-    private final java.util.function.Supplier<OpenSearchClient> clientFactory;
-    private volatile OpenSearchClient client;
+    private final Supplier<RestClient> clientFactory;
+    private volatile RestClient client;
     private volatile boolean closed;
     private final int maxRetries;
     private final IntervalFunction backoff;
     private final long progressEveryMillis;
+
+    /** What OpenSearch said about one item of a bulk request. */
+    public record ItemResult(int status, String errorType, String reason) {
+    }
 
     /** A document that failed, with what OpenSearch said. */
     public record Failure(IndexDoc doc, int status, String errorType, String reason) {
@@ -49,23 +66,18 @@ public final class BulkIndexer implements AutoCloseable {
     public record Sorted(int indexed, List<Failure> retryable, List<Failure> rejected) {
     }
 
-    public BulkIndexer(OpenSearchClient client, int maxRetries, long initialDelayMs, long maxDelayMs, long progressEveryMillis) {
-        this(() -> client, maxRetries, initialDelayMs, maxDelayMs, progressEveryMillis);
-    }
-
-    private BulkIndexer(java.util.function.Supplier<OpenSearchClient> clientFactory, int maxRetries, long initialDelayMs,
-                        long maxDelayMs, long progressEveryMillis) {
+    public BulkIndexer(Supplier<RestClient> clientFactory, int maxRetries, long initialDelayMs, long maxDelayMs,
+                       long progressEveryMillis) {
         this.clientFactory = clientFactory;
         this.maxRetries = maxRetries;
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(initialDelayMs, 2.0, 0.5, maxDelayMs);
         this.progressEveryMillis = progressEveryMillis;
     }
 
-    /** Settings as the route's bean definition gives them (strings from placeholders). */
+    /** From Ferry's settings; the client is created at first use (the beans exist even when the pipeline is off). */
     public BulkIndexer(String hosts, boolean tls, String user, String password, int timeoutMs, int inFlight,
                        int maxRetries, long initialDelayMs, long maxDelayMs, long progressEveryMillis) {
-        // Created at first use: the beans exist even when the pipeline is off, and then need no connection pool.
-        this(() -> OpenSearchClients.create(hosts, tls, user, password, timeoutMs, inFlight + 2), maxRetries,
+        this(() -> OpenSearchClients.restClient(hosts, tls, user, password, timeoutMs, inFlight + 2), maxRetries,
                 initialDelayMs, maxDelayMs, progressEveryMillis);
     }
 
@@ -83,20 +95,16 @@ public final class BulkIndexer implements AutoCloseable {
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             Sorted sorted;
             try {
-                sorted = sort(pending, send(pending).items());
-            } catch (OpenSearchException e) {
-                if (!BulkItemClassifier.retryableStatus(e.status())) {
+                sorted = sort(pending, send(pending));
+            } catch (ResponseException e) {
+                int status = e.getResponse().getStatusLine().getStatusCode();
+                if (!BulkItemClassifier.retryableStatus(status)) {
                     throw new IllegalStateException("OpenSearch refused a bulk request for " + job.bucket() + '/'
-                            + job.key() + " with status " + e.status() + ": " + BulkItemClassifier.reason(e.error()), e);
+                            + job.key() + " with status " + status + ": " + excerpt(e.getMessage()), e);
                 }
-                sorted = allRetryable(pending, e.status(), e.error() == null ? "http_" + e.status() : e.error().type(),
-                        BulkItemClassifier.reason(e.error()));
+                sorted = allRetryable(pending, status, "http_" + status, excerpt(e.getMessage()));
             } catch (IOException e) {
-                if (closed) {
-                    // Ferry is stopping: the object fails and is read again after restart, nothing is dead-lettered.
-                    throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
-                            + " is left to be processed again", e);
-                }
+                stopIfClosing(job, e);
                 sorted = allRetryable(pending, 0, "request_failed", e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             job.run().written(sorted.indexed());
@@ -118,10 +126,7 @@ public final class BulkIndexer implements AutoCloseable {
                         job.key(), attempt, retryable.get(0).reason());
                 break;
             }
-            if (closed) {
-                throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
-                        + " is left to be processed again");
-            }
+            stopIfClosing(job, null);
             job.run().retried(retryable.size());
             long delay = backoff.apply(attempt);
             LOG.debug("retrying {} document(s) of {}/{} in {} ms (attempt {}): {}", retryable.size(), job.bucket(),
@@ -136,19 +141,122 @@ public final class BulkIndexer implements AutoCloseable {
         }
     }
 
-    private BulkResponse send(List<IndexDoc> docs) throws IOException {
-        List<BulkOperation> ops = new ArrayList<>(docs.size());
-        for (IndexDoc doc : docs) {
-            // The source goes out as the raw JSON that was read: Jackson writes a RawValue verbatim.
-            IndexOperation<Object> op = IndexOperation.of(b -> b.index(doc.index()).id(doc.id()).routing(doc.routing())
-                    .document(new com.fasterxml.jackson.databind.util.RawValue(doc.source())));
-            ops.add(BulkOperation.of(b -> b.index(op)));
+    /** Once Ferry is stopping, the object fails and is read again after restart: nothing is retried or dead-lettered. */
+    private void stopIfClosing(ObjectJob job, Exception cause) {
+        if (closed) {
+            throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
+                    + " is left to be processed again", cause);
         }
-        return client().bulk(BulkRequest.of(b -> b.operations(ops)));
+    }
+
+    private List<ItemResult> send(List<IndexDoc> docs) throws IOException {
+        Request request = new Request("POST", "/_bulk");
+        request.setEntity(new ByteArrayEntity(body(docs), NDJSON));
+        Response response = client().performRequest(request);
+        try (InputStream in = response.getEntity().getContent()) {
+            return items(in);
+        }
+    }
+
+    /** The _bulk body: a Jackson-written action line per document, then its source bytes as read. */
+    static byte[] body(List<IndexDoc> docs) throws IOException {
+        long size = 0;
+        for (IndexDoc doc : docs) {
+            size += doc.weight();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(size + 1024, Integer.MAX_VALUE - 16));
+        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            json.setRootValueSeparator(null);
+            for (IndexDoc doc : docs) {
+                json.writeStartObject();
+                json.writeObjectFieldStart("index");
+                json.writeStringField("_index", doc.index());
+                json.writeStringField("_id", doc.id());
+                if (doc.routing() != null) {
+                    json.writeStringField("routing", doc.routing()); // 3.x refuses the old "_routing"
+                }
+                json.writeEndObject();
+                json.writeEndObject();
+                json.writeRaw('\n');
+                json.writeRaw(doc.source());
+                json.writeRaw('\n');
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Each item's status and error from a _bulk response, in request order, reading nothing else into memory. */
+    static List<ItemResult> items(InputStream response) throws IOException {
+        List<ItemResult> items = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(response)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("bulk response is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (!"items".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    p.nextToken();               // the operation: "index"
+                    p.nextToken();               // its object
+                    items.add(item(p));
+                    p.nextToken();               // end of the item
+                }
+            }
+        }
+        return items;
+    }
+
+    private static ItemResult item(JsonParser p) throws IOException {
+        int status = 0;
+        String type = null;
+        String reason = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("status".equals(field)) {
+                status = p.getIntValue();
+            } else if ("error".equals(field) && value == JsonToken.START_OBJECT) {
+                String[] error = error(p, 0);
+                type = error[0];
+                reason = error[1];
+            } else {
+                p.skipChildren();
+            }
+        }
+        return new ItemResult(status, type, reason);
+    }
+
+    /** An error's type and reason, its causes appended (three deep) as "(caused by type: reason)". */
+    private static String[] error(JsonParser p, int depth) throws IOException {
+        String type = null;
+        StringBuilder reason = new StringBuilder();
+        String cause = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("type".equals(field)) {
+                type = p.getText();
+            } else if ("reason".equals(field) && value == JsonToken.VALUE_STRING) {
+                reason.append(p.getText());
+            } else if ("caused_by".equals(field) && value == JsonToken.START_OBJECT && depth < 3) {
+                String[] c = error(p, depth + 1);
+                cause = " (caused by " + c[0] + ": " + c[1] + ')';
+            } else {
+                p.skipChildren();
+            }
+        }
+        if (reason.length() == 0) {
+            reason.append(type);
+        }
+        return new String[] {type, cause == null ? reason.toString() : reason + cause};
     }
 
     /** Sorts a bulk response's items (in request order) against the documents sent. */
-    public static Sorted sort(List<IndexDoc> sent, List<BulkResponseItem> items) {
+    public static Sorted sort(List<IndexDoc> sent, List<ItemResult> items) {
         if (items.size() != sent.size()) {
             throw new IllegalStateException("bulk response has " + items.size() + " items for " + sent.size() + " documents");
         }
@@ -156,13 +264,14 @@ public final class BulkIndexer implements AutoCloseable {
         List<Failure> retryable = new ArrayList<>();
         List<Failure> rejected = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            BulkResponseItem item = items.get(i);
-            String type = item.error() == null ? null : item.error().type();
+            ItemResult item = items.get(i);
+            String type = item.errorType();
             switch (BulkItemClassifier.classify(item.status(), type)) {
                 case INDEXED -> indexed++;
-                case RETRYABLE -> retryable.add(new Failure(sent.get(i), item.status(), type, BulkItemClassifier.reason(item.error())));
+                case RETRYABLE -> retryable.add(new Failure(sent.get(i), item.status(), type == null ? "http_" + item.status() : type,
+                        item.reason()));
                 case REJECTED -> rejected.add(new Failure(sent.get(i), item.status(), type == null ? "http_" + item.status() : type,
-                        BulkItemClassifier.reason(item.error())));
+                        item.reason()));
             }
         }
         return new Sorted(indexed, retryable, rejected);
@@ -170,6 +279,10 @@ public final class BulkIndexer implements AutoCloseable {
 
     private static Sorted allRetryable(List<IndexDoc> docs, int status, String type, String reason) {
         return new Sorted(0, docs.stream().map(d -> new Failure(d, status, type, reason)).toList(), List.of());
+    }
+
+    private static String excerpt(String message) {
+        return message == null ? "" : message.length() > 500 ? message.substring(0, 500) + "..." : message;
     }
 
     private static void sleep(long millis) {
@@ -181,11 +294,11 @@ public final class BulkIndexer implements AutoCloseable {
         }
     }
 
-    private OpenSearchClient client() {
+    private RestClient client() {
         if (closed) {
             throw new IllegalStateException("Ferry is stopping: no new bulk requests");
         }
-        OpenSearchClient c = client;
+        RestClient c = client;
         if (c == null) {
             synchronized (this) {
                 c = client;
@@ -201,9 +314,8 @@ public final class BulkIndexer implements AutoCloseable {
     public synchronized void close() throws IOException {
         closed = true;
         if (client != null) {
-            client._transport().close();
+            client.close();
             client = null;
         }
     }
-
 }

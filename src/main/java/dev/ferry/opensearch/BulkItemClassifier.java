@@ -1,7 +1,5 @@
 package dev.ferry.opensearch;
 
-import org.opensearch.client.opensearch._types.ErrorCause;
-
 import java.util.Set;
 
 /**
@@ -33,18 +31,5 @@ public final class BulkItemClassifier {
     /** Status codes a whole bulk request may be retried on (besides I/O failures, which are always retried). */
     public static boolean retryableStatus(int status) {
         return RETRYABLE_STATUS.contains(status);
-    }
-
-    /** The error's reason with its causes, e.g. "failed to parse field [price] ...: For input string: \"abc\"". */
-    public static String reason(ErrorCause error) {
-        if (error == null) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder(error.reason() == null ? error.type() : error.reason());
-        ErrorCause cause = error.causedBy();
-        for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.causedBy()) {
-            sb.append(" (caused by ").append(cause.type()).append(": ").append(cause.reason()).append(')');
-        }
-        return sb.toString();
     }
 }

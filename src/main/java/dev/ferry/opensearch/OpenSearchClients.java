@@ -17,7 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Builds the opensearch-java client (the one camel-opensearch itself ships) from Ferry's {@code ferry.opensearch.*}
+ * Builds the opensearch-java clients (the ones camel-opensearch itself ships) from Ferry's {@code ferry.opensearch.*}
  * settings: hosts, Basic auth, TLS with the JVM's trust store. The password is handed to the HTTP client only.
  */
 public final class OpenSearchClients {
@@ -27,6 +27,13 @@ public final class OpenSearchClients {
 
     public static OpenSearchClient create(String hosts, boolean tls, String user, String password, int timeoutMs,
                                           int maxConnections) {
+        return new OpenSearchClient(new RestClientTransport(restClient(hosts, tls, user, password, timeoutMs,
+                maxConnections), new JacksonJsonpMapper()));
+    }
+
+    /** The low-level client under opensearch-java's transport: plain requests, pooled connections, auth, TLS. */
+    public static RestClient restClient(String hosts, boolean tls, String user, String password, int timeoutMs,
+                                        int maxConnections) {
         HttpHost[] httpHosts = Arrays.stream(hosts.split(",")).map(String::trim).filter(h -> !h.isEmpty())
                 .map(h -> new HttpHost(tls ? "https" : "http", h.substring(0, h.lastIndexOf(':')),
                         Integer.parseInt(h.substring(h.lastIndexOf(':') + 1))))
@@ -56,6 +63,6 @@ public final class OpenSearchClients {
                     return http;
                 })
                 .build();
-        return new OpenSearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+        return rest;
     }
 }

@@ -136,7 +136,10 @@ public final class ObjectJobs {
 
     /** The object failed (OpenSearch refused us, S3 broke off...): the run fails loudly; the object stays to be redone. */
     public void failed(Exchange exchange) {
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        while (cause instanceof org.apache.camel.CamelExchangeException && cause.getCause() != null) {
+            cause = cause.getCause(); // "Multicast processing failed for number 3" says less than its cause
+        }
         ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
         String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         if (job == null) {

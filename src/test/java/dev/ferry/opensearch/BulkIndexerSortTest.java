@@ -1,10 +1,9 @@
 package dev.ferry.opensearch;
 
 import org.junit.jupiter.api.Test;
-import org.opensearch.client.opensearch._types.ErrorCause;
-import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
-import org.opensearch.client.opensearch.core.bulk.OperationType;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static dev.ferry.opensearch.BulkItemClassifier.Outcome.INDEXED;
@@ -16,38 +15,47 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Bulk responses are checked item by item: busy refusals are retried, the rest dead-lettered, the count exact. */
 class BulkIndexerSortTest {
 
-    private static BulkResponseItem ok(String id, int status) {
-        return BulkResponseItem.of(b -> b.operationType(OperationType.Index).index("docs").id(id).status(status).result("created"));
-    }
-
-    private static BulkResponseItem failed(String id, int status, String type, String reason) {
-        return BulkResponseItem.of(b -> b.operationType(OperationType.Index).index("docs").id(id).status(status)
-                .error(ErrorCause.of(e -> e.type(type).reason(reason)
-                        .causedBy(ErrorCause.of(c -> c.type("number_format_exception").reason("For input string: \"abc\""))))));
-    }
+    /** A real-shaped _bulk response (as OpenSearch 2.19 answers) with one item of each kind. */
+    private static final String RESPONSE = """
+            {"took":30,"errors":true,"items":[
+             {"index":{"_index":"docs","_id":"id-1","_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":0,"_primary_term":1,"status":201}},
+             {"index":{"_index":"docs","_id":"id-2","status":429,"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation [shard_detail=[docs][0][P]]"}}},
+             {"index":{"_index":"docs","_id":"id-3","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [price] of type [long] in document with id 'id-3'. Preview of field's value: 'abc'","caused_by":{"type":"illegal_argument_exception","reason":"For input string: \\"abc\\""}}}},
+             {"index":{"_index":"docs","_id":"id-4","_version":2,"result":"updated","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":1,"_primary_term":1,"status":200}},
+             {"index":{"_index":"docs","_id":"id-5","status":503,"error":{"type":"unavailable_shards_exception","reason":"primary shard is not active"}}}
+            ]}""";
 
     private static IndexDoc doc(int line) {
-        return new IndexDoc(line, "docs", "id-" + line, null, "{}");
+        return new IndexDoc(line, "docs", "id-" + line, null, "{\"price\": 95.0}");
     }
 
     @Test
-    void itemsAreSortedIntoIndexedRetryableAndRejected() {
-        List<IndexDoc> sent = List.of(doc(1), doc(2), doc(3), doc(4), doc(5));
-        BulkIndexer.Sorted sorted = BulkIndexer.sort(sent, List.of(
-                ok("id-1", 201),
-                failed("id-2", 429, "es_rejected_execution_exception", "rejected execution of coordinating operation"),
-                failed("id-3", 400, "mapper_parsing_exception", "failed to parse field [price] of type [long]"),
-                ok("id-4", 200),
-                failed("id-5", 503, "unavailable_shards_exception", "primary shard is not active")));
+    void aBulkResponseIsReadItemByItemAndSortedIntoIndexedRetryableAndRejected() throws Exception {
+        List<BulkIndexer.ItemResult> items = BulkIndexer.items(new ByteArrayInputStream(RESPONSE.getBytes(StandardCharsets.UTF_8)));
+        assertThat(items).extracting(BulkIndexer.ItemResult::status).containsExactly(201, 429, 400, 200, 503);
+
+        BulkIndexer.Sorted sorted = BulkIndexer.sort(List.of(doc(1), doc(2), doc(3), doc(4), doc(5)), items);
         assertThat(sorted.indexed()).isEqualTo(2);
         assertThat(sorted.retryable()).extracting(f -> f.doc().line()).containsExactly(2L, 5L);
         assertThat(sorted.rejected()).singleElement().satisfies(f -> {
             assertThat(f.doc().line()).isEqualTo(3);
             assertThat(f.status()).isEqualTo(400);
             assertThat(f.errorType()).isEqualTo("mapper_parsing_exception");
-            assertThat(f.reason()).isEqualTo("failed to parse field [price] of type [long]"
-                    + " (caused by number_format_exception: For input string: \"abc\")");
+            assertThat(f.reason()).startsWith("failed to parse field [price] of type [long]")
+                    .endsWith("(caused by illegal_argument_exception: For input string: \"abc\")");
         });
+    }
+
+    @Test
+    void theBulkBodyCarriesIdsAndRoutingAndTheSourceBytesAsRead() throws Exception {
+        String body = new String(BulkIndexer.body(List.of(doc(1), new IndexDoc(2, "other", "d-2", "r9", "{\"n\": 1.50, \"t\": \"caf\u00e9\"}"))),
+                StandardCharsets.UTF_8);
+        assertThat(body).isEqualTo("""
+                {"index":{"_index":"docs","_id":"id-1"}}
+                {"price": 95.0}
+                {"index":{"_index":"other","_id":"d-2","routing":"r9"}}
+                {"n": 1.50, "t": "caf\u00e9"}
+                """);
     }
 
     @Test
@@ -63,7 +71,7 @@ class BulkIndexerSortTest {
 
     @Test
     void aResponseThatDoesNotMatchTheRequestIsAnErrorNotASilentLoss() {
-        assertThatThrownBy(() -> BulkIndexer.sort(List.of(doc(1), doc(2)), List.of(ok("id-1", 201))))
+        assertThatThrownBy(() -> BulkIndexer.sort(List.of(doc(1), doc(2)), List.of(new BulkIndexer.ItemResult(201, null, null))))
                 .hasMessageContaining("1 items for 2 documents");
     }
 }

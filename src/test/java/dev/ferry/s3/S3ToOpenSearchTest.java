@@ -271,6 +271,31 @@ class S3ToOpenSearchTest {
     }
 
     @Test
+    void anObjectWhoseWholeBulkRequestIsRefusedFailsItsRunLoudlyAndStaysInPlaceWithNothingDeadLettered() throws Exception {
+        EmbeddedServices services = EmbeddedServices.shared();
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "refused");
+        f.put("incoming/a.ndjson.gz", gzip(docs("a", 50)));
+        Map<String, String> overrides = f.overrides();
+        // A real server that is not OpenSearch: S3Proxy answers POST /_bulk with 404 (no such bucket), a whole-request refusal.
+        overrides.put("ferry.opensearch.hosts", f.s3.endpoint().getAuthority());
+        overrides.put("ferry.s3-to-opensearch.poll-delay-ms", "600000");
+        String subject = f.bucket + "/incoming/a.ndjson.gz";
+        try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+            Runs runs = runs(ferry);
+            await().atMost(Duration.ofMinutes(1)).until(() -> lastRun(runs, subject).isPresent());
+            RunAccount run = lastRun(runs, subject).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+            assertThat(run.failure()).contains("OpenSearch refused a bulk request for " + subject + " with status 404");
+            assertThat(runs.active()).isEmpty();
+            assertThat(f.keys(f.bucket, "")).containsExactly("incoming/a.ndjson.gz");
+            assertThat(f.keys(f.deadLetterBucket, "")).isEmpty();
+            assertThat(ferry.get("metrics").body())
+                    .contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 1.0")
+                    .contains("ferry_runs_in_progress{pipeline=\"s3-to-opensearch\"} 0.0");
+        }
+    }
+
+    @Test
     void theSameMixOfGoodAndBadDocumentsOnOpenSearch3() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(OpenSearchLine.V3.isAvailable(),
                 () -> OpenSearchLine.V3.unavailableReason().orElse(""));
