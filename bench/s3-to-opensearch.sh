@@ -53,9 +53,14 @@ bench_measure "$PIPELINE" elasticdump opensearch file-limit-5000 "$RECORDS" -- \
   --output="$OPENSEARCH_URL/bench-elasticdump" --limit=5000
 check bench-elasticdump
 
-bench_finish "$PIPELINE" "s3-to-opensearch, $RECORDS docs of ~500 bytes: $(python3 - "$BENCH_WORK/$PIPELINE-runs.jsonl" <<'PY'
-import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1])]
-print("; ".join(f"{r['tool']} {r['seconds']} s ({r['records'] / r['seconds']:,.0f} docs/s, {r['peak_rss_mb']} MB RSS)" for r in runs))
+bench_finish "$PIPELINE" "$(python3 - "$BENCH_WORK/$PIPELINE-runs.jsonl" "$RECORDS" <<'PY'
+import datetime, json, sys
+runs = {r["tool"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+n = int(sys.argv[2])
+rate = lambda r: f"{r['seconds']} s ({n / r['seconds']:,.0f} docs/s)"
+f, c, e = runs["ferry"], runs["curl"], runs["elasticdump"]
+print(f"| {datetime.date.today()} | s3-to-opensearch | {n:,} docs of ~500 B, one gzipped object in S3 -> OpenSearch 2.19"
+      f" | {rate(f)}, JVM start included | curl 5 MB _bulk x2: {rate(c)}; elasticdump --limit=5000 from file: {rate(e)}"
+      f" | Ferry {f['peak_rss_mb']} MB (-Xmx256m); curl {c['peak_rss_mb']} MB; elasticdump {e['peak_rss_mb']} MB |")
 PY
 )"
