@@ -7,6 +7,7 @@ import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.OpenSearchLine;
 import dev.ferry.embedded.OpenSearchNode;
 import dev.ferry.testing.FerryUnderTest;
+import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static dev.ferry.s3.S3ToOpenSearchFixture.docs;
 import static dev.ferry.s3.S3ToOpenSearchFixture.gzip;
@@ -292,6 +294,37 @@ class S3ToOpenSearchTest {
             assertThat(ferry.get("metrics").body())
                     .contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 1.0")
                     .contains("ferry_runs_in_progress{pipeline=\"s3-to-opensearch\"} 0.0");
+        }
+    }
+
+    @Test
+    void withDoneActionTagAnIndexedObjectStaysInPlaceTaggedAndIsNotReadAgain() throws Exception {
+        EmbeddedServices services = EmbeddedServices.shared();
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "tag");
+        f.put("incoming/a.ndjson", docs("a", 10).getBytes());
+        boolean tagging;
+        try {
+            f.s3().getObjectTagging(t -> t.bucket(f.bucket).key("incoming/a.ndjson"));
+            tagging = true;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            tagging = false;
+        }
+        // S3Proxy 4.1 (filesystem) answers 501 Not Implemented to object tagging; AWS S3 and MinIO support it.
+        org.junit.jupiter.api.Assumptions.assumeTrue(tagging, "this S3 does not implement object tagging");
+        Map<String, String> overrides = f.overrides();
+        overrides.put("ferry.s3-to-opensearch.done-action", "tag");
+        String subject = f.bucket + "/incoming/a.ndjson";
+        try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+            Runs runs = runs(ferry);
+            await().atMost(Duration.ofMinutes(1)).until(() -> succeeded(runs, subject));
+            NotifyBuilder threeMorePolls = new NotifyBuilder(ferry.camelContext()).fromRoute("s3-to-opensearch-poll")
+                    .whenCompleted(3).create();
+            assertThat(threeMorePolls.matches(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(runs.finished().stream().filter(r -> r.subject().equals(subject)).count()).isEqualTo(1);
+            assertThat(f.keys(f.bucket, "")).containsExactly("incoming/a.ndjson");
+            assertThat(f.s3().getObjectTagging(t -> t.bucket(f.bucket).key("incoming/a.ndjson")).tagSet())
+                    .anySatisfy(t -> assertThat(t.key() + "=" + t.value()).isEqualTo(S3Inbox.DONE_TAG + "=" + S3Inbox.DONE_VALUE));
+            assertThat(f.count(f.index)).isEqualTo(10);
         }
     }
 
