@@ -61,6 +61,10 @@ public class FerryBeans implements CamelConfiguration {
         HikariDataSource dataSource = dataSource(pc);
         context.getRegistry().bind("ferryDataSource", dataSource);
 
+        if (Boolean.parseBoolean(pc.resolveProperty(Pipeline.REPORT_TO_SQL.enabledKey()).orElse("false"))) {
+            dev.ferry.report.ReportToSqlBeans.bind(context, pc, dataSource, runs);
+        }
+
         Set<Pipeline.Service> needed = EnumSet.noneOf(Pipeline.Service.class);
         Set<String> buckets = new TreeSet<>();
         for (Pipeline p : Pipeline.values()) {
