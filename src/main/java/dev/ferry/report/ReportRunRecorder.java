@@ -53,12 +53,15 @@ public final class ReportRunRecorder {
         }
     }
 
-    /** In the window route's error policy: records why; the exception then goes on and stops the catch-up. */
+    /** In the window route's doCatch: records why, then throws to stop the catch-up. */
     public void failed(Exchange exchange) {
         RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (cause == null) {
             cause = exchange.getException();
+        }
+        if (cause instanceof ReportRunFailedException) {
+            throw (ReportRunFailedException) cause; // recorded already (an unbalanced run)
         }
         String reason = cause == null ? "unknown failure" : describe(cause);
         if (run != null && run.status() == RunAccount.Status.RUNNING) {
@@ -69,6 +72,8 @@ public final class ReportRunRecorder {
                 reason = reason + " (and the run record could not be updated: " + e.getMessage() + ")";
             }
         }
+        throw new ReportRunFailedException("window " + exchange.getProperty(WINDOW_PROPERTY) + " failed, the watermark"
+                + " stays: " + reason, null);
     }
 
     /** The exception's own words, plus the causes that explain it; no URI user info (there is none: see ReportHttpAuth). */

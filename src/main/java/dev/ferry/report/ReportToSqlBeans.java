@@ -37,7 +37,11 @@ public final class ReportToSqlBeans {
         registry.bind("reportRequest", new ReportRequest(settings));
         registry.bind("reportRequestPacer", new ReportRequestPacer(settings.minRequestIntervalMs()));
         registry.bind("reportHttpAuth", new ReportHttpAuth(settings.authMethod(), settings.user(), settings.password(), settings.domain()));
-        registry.bind("reportTls", tls(settings));
+        if (settings.truststore() != null) {
+            registry.bind("reportTls", tls(settings));
+            pc.addOverrideProperty("ferry.report-to-sql.tls-context", "#reportTls");
+        }
+        registry.bind("reportSpool", new ReportSpool(settings.spoolDirectory()));
         registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
         registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));
         registry.bind("reportBatchWriter", new BatchWriter(dataSource, mapping, settings.targetTable(),
@@ -60,7 +64,7 @@ public final class ReportToSqlBeans {
         return context.getExecutorServiceManager().newThreadPool(ReportToSqlBeans.class, "report-to-sql-writer", profile);
     }
 
-    /** TLS with the configured trust store; without one, the JVM's default trust. */
+    /** TLS with the configured trust store (without one, the JVM's default trust applies and nothing is bound). */
     static SSLContextParameters tls(ReportToSqlSettings settings) {
         SSLContextParameters tls = new SSLContextParameters();
         if (settings.truststore() != null) {

@@ -106,6 +106,10 @@ public final class ReportToSqlSettings {
     public String rejectsTable() { return get("rejects-table"); }
     public String runTable() { return get("run-table"); }
     public String migrations() { return get("migrations"); }
+    public java.nio.file.Path spoolDirectory() {
+        String d = optional("spool-dir");
+        return java.nio.file.Path.of(d == null ? System.getProperty("java.io.tmpdir") : d);
+    }
 
     /** The watermark's key: the report and its parameters (another plant list is another series of windows). */
     public String reportKey() {
