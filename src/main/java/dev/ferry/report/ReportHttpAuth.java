@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * Gives the report's HTTP client its credentials (NTLM with domain, or Basic), the way camel-http's own
  * {@code authMethod} options do, but without putting the password into an endpoint URI: it lives only here and in
- * the HTTP client's credentials provider, never in a log line, a route dump or a metric. The read timeout is long
+ * the HTTP client's credentials provider, never in a log line, a route dump or a metric. It also switches off the
+ * HTTP client's own retries. The read timeout is long
  * (a render takes minutes) and is set on the endpoint; a 401 is never retried (see the route).
  */
 public final class ReportHttpAuth implements HttpClientConfigurer {
@@ -38,6 +39,9 @@ public final class ReportHttpAuth implements HttpClientConfigurer {
     @Override
     @SuppressWarnings("deprecation") // NTLM is deprecated in httpclient5, yet it is what SSRS on IIS speaks
     public void configureHttpClient(HttpClientBuilder builder) {
+        // httpclient5 would silently retry a 429/503 once on its own, unpaced and uncounted: retries belong to the
+        // route (backoff, jitter, minimum interval, counted in ferry_records_retried_total).
+        builder.disableAutomaticRetries();
         if ("none".equals(method)) {
             return;
         }

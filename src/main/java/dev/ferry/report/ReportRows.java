@@ -21,12 +21,13 @@ import java.util.NoSuchElementException;
 
 /**
  * The report's rows, parsed by commons-csv straight from the HTTP body, one record at a time (bounded memory),
- * after checking that the response really is the expected CSV. Each row handed out is counted as read on the run.
+ * after checking that the response really is the expected CSV.
  *
  * <p>Checks, each failing with a {@link ReportContentException} that says what was received: a Content-Type or a
  * body that is HTML (SSRS error and login pages come with status 200); an empty body; a header that differs from
  * the configured report columns; a body that ends without the final line break (cut off mid-row) or in the middle
- * of a quoted field, or whose connection broke.
+ * of a quoted field, or whose connection broke. Rows are counted as read when they enter a batch (RowConverter), so
+ * a run that fails mid-body still balances.
  */
 public final class ReportRows implements Iterator<ReportRow>, Closeable {
 
@@ -36,7 +37,6 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
     private final LastByteStream body;
     private final CSVParser parser;
     private final Iterator<CSVRecord> records;
-    private final RunAccount run;
     private long lastLine = 1; // the header ends on line 1
     private long rows;
 
@@ -44,7 +44,6 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
         this.body = body;
         this.parser = parser;
         this.records = parser.iterator();
-        this.run = run;
     }
 
     /** Validates the start of the response and returns its data rows. Closes the body when it is not CSV. */
@@ -128,10 +127,19 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
         }
         long line = lastLine + 1;
         lastLine = parser.getCurrentLineNumber();
-        rows++;
-        if (run != null) {
-            run.read(1);
+        // The parser hands out a final record even when the body stops mid-row: look one record ahead (commons-csv
+        // reads it anyway) and refuse a last record that has no line break after it.
+        boolean more;
+        try {
+            more = records.hasNext();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw cutOff(e);
         }
+        if (!more && body.last != '\n') {
+            throw new ReportContentException("the report body was cut off: it ends in the middle of the row starting at line "
+                    + line + ", after " + rows + " complete rows (no final line break)");
+        }
+        rows++;
         return new ReportRow(line, record.values());
     }
 

@@ -78,6 +78,9 @@ public final class ReportRunRecorder {
 
     /** The exception's own words, plus the causes that explain it; no URI user info (there is none: see ReportHttpAuth). */
     static String describe(Throwable t) {
+        while (t instanceof org.apache.camel.RuntimeCamelException && t.getCause() != null) {
+            t = t.getCause(); // the circuit breaker's wrapper says nothing of its own
+        }
         StringBuilder sb = new StringBuilder(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
         Throwable c = t.getCause();
         for (int i = 0; c != null && c != t && i < 3; i++, c = c.getCause()) {

@@ -41,6 +41,7 @@ public final class ReportToSqlBeans {
             registry.bind("reportTls", tls(settings));
             pc.addOverrideProperty("ferry.report-to-sql.tls-context", "#reportTls");
         }
+        registry.bind("reportFailures", new ReportFailures());
         registry.bind("reportSpool", new ReportSpool(settings.spoolDirectory()));
         registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
         registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));

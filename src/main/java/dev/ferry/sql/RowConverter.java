@@ -1,5 +1,6 @@
 package dev.ferry.sql;
 
+import dev.ferry.accounting.RunAccount;
 import dev.ferry.report.ReportRow;
 
 import java.util.ArrayList;
@@ -17,6 +18,14 @@ public final class RowConverter {
     public RowConverter(ColumnMapping mapping, RowHasher hasher) {
         this.mapping = mapping;
         this.hasher = hasher;
+    }
+
+    /** Converts a batch and counts its rows as read: a row is read once it is in a batch that will be accounted for. */
+    public LoadBatch convert(List<ReportRow> rows, RunAccount run) {
+        if (run != null) {
+            run.read(rows.size());
+        }
+        return convert(rows);
     }
 
     public LoadBatch convert(List<ReportRow> rows) {
