@@ -65,6 +65,13 @@ final class ReportToSqlFixture {
         return s;
     }
 
+    /** H2 as sa; PostgreSQL as the embedded server's user. */
+    static Connection connect(String url) throws SQLException {
+        return url.startsWith("jdbc:postgresql:")
+                ? DriverManager.getConnection(url, dev.ferry.embedded.PostgresServer.USER, dev.ferry.embedded.PostgresServer.PASSWORD)
+                : DriverManager.getConnection(url, "sa", "");
+    }
+
     static Runs runs(FerryUnderTest ferry) {
         return ferry.bean("runs", Runs.class);
     }
@@ -78,7 +85,7 @@ final class ReportToSqlFixture {
     }
 
     static long count(String url, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement();
+        try (Connection c = connect(url); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
@@ -100,7 +107,7 @@ final class ReportToSqlFixture {
 
     static Map<String, List<String>> actual(String url, String table) throws SQLException {
         Map<String, List<String>> byId = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement();
+        try (Connection c = connect(url); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT tracking_id, plant, line_no, part_number, quantity, unit_weight_kg,"
                      + " produced_at, operator_name, quality_passed, notes FROM " + table)) {
             while (rs.next()) {
