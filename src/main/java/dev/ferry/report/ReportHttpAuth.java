@@ -42,7 +42,7 @@ public final class ReportHttpAuth implements HttpClientConfigurer {
         // httpclient5 would silently retry a 429/503 once on its own, unpaced and uncounted: retries belong to the
         // route (backoff, jitter, minimum interval, counted in ferry_records_retried_total).
         builder.disableAutomaticRetries();
-        if ("none".equals(method)) {
+        if ("none".equals(method) || user == null) { // no user: the pipeline is off or misconfigured (a 401 will say so)
             return;
         }
         String scheme = "ntlm".equals(method) ? StandardAuthScheme.NTLM : StandardAuthScheme.BASIC;

@@ -20,7 +20,7 @@ import java.time.Clock;
 
 /**
  * Binds the beans routes/report-to-sql.camel.yaml uses, from the {@code ferry.report-to-sql.*} settings. Called by
- * FerryBeans only when the pipeline is enabled.
+ * FerryBeans; nothing here connects to a server.
  */
 public final class ReportToSqlBeans {
 
