@@ -36,6 +36,7 @@ public final class SettingsValidator {
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
+        if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
