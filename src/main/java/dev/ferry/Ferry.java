@@ -23,6 +23,31 @@ public final class Ferry implements AutoCloseable {
         config.overrides().forEach(main::addOverrideProperty);
         main.bind(ExitStatus.BEAN, exitStatus);
         exitStatus.stopWith(main::completed);
+        String excluded = disabledPipelineRoutes(config);
+        if (!excluded.isEmpty()) {
+            main.addOverrideProperty(ROUTE_FILTER_EXCLUDE, excluded);
+        }
+    }
+
+    static final String ROUTE_FILTER_EXCLUDE = "camel.main.route-filter-exclude-pattern";
+
+    /**
+     * A switched-off pipeline's routes are not created at all (its route ids all start with the pipeline id). Merely
+     * not starting them is not enough: Camel 4.17's route reload does not remove routes that never started and then
+     * fails on their ids as duplicates.
+     */
+    static String disabledPipelineRoutes(FerryConfig config) {
+        java.util.List<String> patterns = new java.util.ArrayList<>();
+        String own = config.get(ROUTE_FILTER_EXCLUDE);
+        if (own != null && !own.isBlank()) {
+            patterns.add(own);
+        }
+        for (Pipeline pipeline : Pipeline.values()) {
+            if (!"true".equalsIgnoreCase(config.get(pipeline.enabledKey()))) {
+                patterns.add(pipeline.id() + "-*");
+            }
+        }
+        return String.join(",", patterns);
     }
 
     /** Validates the settings, then prepares (does not start) the Camel application. */

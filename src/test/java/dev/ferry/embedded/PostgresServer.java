@@ -60,10 +60,12 @@ public final class PostgresServer implements AutoCloseable {
                 "PostgreSQL server binaries not found (no initdb/postgres in PATH or /usr/lib/postgresql/*/bin):"
                         + " install them, e.g. `apt-get install postgresql`"));
         int port = FreePorts.next();
-        Path runDir = EmbeddedPaths.freshRunDir("pg-" + port);
+        boolean root = isRoot();
+        // As root the server runs as the postgres OS user, which may not be able to traverse the checkout (a
+        // fresh clone under a 0700 mktemp directory, a home directory): give it its own directory under /tmp.
+        Path runDir = root ? tempRunDir("ferry-pg-" + port + "-") : EmbeddedPaths.freshRunDir("pg-" + port);
         Path dataDir = runDir.resolve("data");
         Path pwFile = runDir.resolve("pwfile");
-        boolean root = isRoot();
         List<String> asUser = root ? runAs(OS_USER_WHEN_ROOT) : List.of();
         try {
             Files.writeString(pwFile, PASSWORD + "\n");
@@ -102,6 +104,14 @@ public final class PostgresServer implements AutoCloseable {
             }
         });
         return new PostgresServer(port, binDir, runDir, dataDir, asUser, child);
+    }
+
+    private static Path tempRunDir(String prefix) {
+        try {
+            return Files.createTempDirectory(Path.of("/tmp"), prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code jdbc:postgresql://127.0.0.1:PORT/<database>}. */

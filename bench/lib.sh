@@ -1,0 +1,148 @@
+# shellcheck shell=bash
+# Shared plumbing for bench/<pipeline>.sh: build, embedded services, whole-process measurement, results.
+# Every measured command runs under /usr/bin/time -v, so peak RSS covers the whole process (JVM included).
+
+BENCH_WORK="target/bench"
+mkdir -p "$BENCH_WORK"
+
+bench_log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Builds Ferry's packaged layout (target/ferry), the test classes and the embedded-service artifacts.
+bench_build() {
+  bench_log "building Ferry (package, tests compiled, not run)"
+  ./mvnw -B -q package -DskipTests
+  ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$BENCH_WORK/test-classpath.txt" >/dev/null
+  BENCH_CP="target/test-classes:target/classes:$(cat "$BENCH_WORK/test-classpath.txt")"
+  export BENCH_CP
+}
+
+# Starts embedded services (s3, opensearch, opensearch3, postgres) in one background JVM and exports
+# S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY OPENSEARCH_URL OPENSEARCH_HOST PG_URL PG_USER PG_PASSWORD.
+bench_start_services() {
+  local out="$BENCH_WORK/services.out"
+  : > "$out"
+  java -cp "$BENCH_CP" dev.ferry.embedded.EmbeddedServicesMain "$@" > "$out" 2>&1 &
+  BENCH_SERVICES_PID=$!
+  trap 'bench_stop_services' EXIT
+  local deadline=$((SECONDS + 180))
+  until grep -q '^ready' "$out"; do
+    if (( SECONDS > deadline )) || ! kill -0 "$BENCH_SERVICES_PID" 2>/dev/null; then
+      cat "$out" >&2; bench_log "embedded services did not start"; return 1
+    fi
+    sleep 0.5
+  done
+  local line
+  line=$(grep '^service s3 ' "$out" || true)
+  if [[ -n "$line" ]]; then
+    S3_ENDPOINT=$(awk '{print $3}' <<<"$line")
+    S3_ACCESS_KEY=$(sed -E 's/.*accessKey=([^ ]+).*/\1/' <<<"$line")
+    S3_SECRET_KEY=$(sed -E 's/.*secretKey=([^ ]+).*/\1/' <<<"$line")
+    export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY
+  fi
+  line=$(grep '^service opensearch ' "$out" || true)
+  if [[ -n "$line" ]]; then
+    OPENSEARCH_URL=$(awk '{print $3}' <<<"$line")
+    OPENSEARCH_HOST=${OPENSEARCH_URL#http://}
+    export OPENSEARCH_URL OPENSEARCH_HOST
+  fi
+  line=$(grep '^service postgres ' "$out" || true)
+  if [[ -n "$line" ]]; then
+    PG_URL=$(awk '{print $3}' <<<"$line")
+    PG_USER=$(sed -E 's/.*user=([^ ]+).*/\1/' <<<"$line")
+    PG_PASSWORD=$(sed -E 's/.*password=([^ ]+).*/\1/' <<<"$line")
+    export PG_URL PG_USER PG_PASSWORD
+  fi
+  bench_log "services: $(grep '^service' "$out" | awk '{print $2"="$3}' | tr '\n' ' ')"
+}
+
+bench_stop_services() {
+  if [[ -n "${BENCH_SERVICES_PID:-}" ]] && kill -0 "$BENCH_SERVICES_PID" 2>/dev/null; then
+    kill "$BENCH_SERVICES_PID" 2>/dev/null || true
+    wait "$BENCH_SERVICES_PID" 2>/dev/null || true
+  fi
+}
+
+# bench_record <pipeline> <tool> <target> <case> <records> <seconds> <peak_rss_mb>
+bench_record() {
+  python3 - "$@" <<'PY'
+import json, sys
+pipeline, tool, target, case, records, seconds, rss = sys.argv[1:8]
+with open(f"target/bench/{pipeline}-runs.jsonl", "a") as f:
+    f.write(json.dumps({"tool": tool, "target": target, "case": case, "records": int(records),
+                        "seconds": round(float(seconds), 2), "peak_rss_mb": round(float(rss), 1)}) + "\n")
+PY
+  bench_log "$tool -> $target ($case): $5 records in $6 s, peak RSS $7 MB"
+}
+
+# Peak RSS in MB from a /usr/bin/time -v report.
+bench_rss_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
+# Wall seconds from a /usr/bin/time -v report.
+bench_wall_s() {
+  awk -F': ' '/Elapsed \(wall clock\)/ { n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; printf "%.2f", s }' "$1"
+}
+
+# bench_measure <pipeline> <tool> <target> <case> <records> -- command...: runs a command to completion.
+bench_measure() {
+  local pipeline=$1 tool=$2 target=$3 case=$4 records=$5; shift 6
+  local report="$BENCH_WORK/time-$tool-$case.txt"
+  /usr/bin/time -v -o "$report" "$@"
+  bench_record "$pipeline" "$tool" "$target" "$case" "$records" "$(bench_wall_s "$report")" "$(bench_rss_mb "$report")"
+}
+
+# Sum of Ferry's record counters for a pipeline, from /observe/metrics on a port.
+bench_ferry_accounted() {
+  local port=$1 pipeline=$2
+  curl -fs "http://127.0.0.1:$port/observe/metrics" 2>/dev/null | awk -v p="pipeline=\"$pipeline\"" '
+    ($1 ~ /^ferry_records_(written|duplicate|dead_lettered)_total/ && index($1, p)) { s += $2 } END { printf "%d", s }'
+}
+
+# bench_ferry_until <pipeline> <case> <target> <records> <expected-accounted> [KEY=VALUE ...]
+# Starts the packaged Ferry (target/ferry/bin/ferry, -Xmx256m) with the given environment, waits until its
+# metrics account for the expected number of records, then stops it with SIGTERM. Seconds run from process start
+# to the moment every record was accounted for (JVM start-up included); peak RSS covers the whole process.
+bench_ferry_until() {
+  local pipeline=$1 case=$2 target=$3 records=$4 expected=$5; shift 5
+  local port report log start now done_at=""
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  report="$BENCH_WORK/time-ferry-$case.txt"; log="$BENCH_WORK/ferry-$case.log"
+  start=$(date +%s.%N)
+  env "$@" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" \
+    /usr/bin/time -v -o "$report" target/ferry/bin/ferry > "$log" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( $(bench_ferry_accounted "$port" "$pipeline") >= expected )); then done_at=$(date +%s.%N); break; fi
+    sleep 0.2
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  if [[ -z "$done_at" ]]; then
+    tail -50 "$log" >&2; bench_log "Ferry stopped before accounting for $expected records"; return 1
+  fi
+  bench_record "$pipeline" ferry "$target" "$case" "$records" \
+    "$(python3 -c "print($done_at - $start)")" "$(bench_rss_mb "$report")"
+}
+
+# bench_finish <pipeline> <summary line for RESULTS.md>: writes bench/results/<pipeline>.json, appends the line.
+bench_finish() {
+  local pipeline=$1 summary=$2
+  mkdir -p bench/results
+  python3 - "$pipeline" <<'PY'
+import json, sys
+p = sys.argv[1]
+runs = [json.loads(l) for l in open(f"target/bench/{p}-runs.jsonl") if l.strip()]
+with open(f"bench/results/{p}.json", "w") as f:
+    json.dump({"runs": runs}, f, indent=2)
+    f.write("\n")
+PY
+  echo "$summary" >> bench/RESULTS.md
+  bench_log "wrote bench/results/$pipeline.json and a line in bench/RESULTS.md"
+}
+
+# elasticdump from npm, installed once under target/bench/node.
+bench_elasticdump() {
+  if [[ ! -x "$BENCH_WORK/node/node_modules/.bin/elasticdump" ]]; then
+    bench_log "installing elasticdump 6.125.1 (npm)"
+    npm install --silent --no-audit --no-fund --prefix "$BENCH_WORK/node" elasticdump@6.125.1 >/dev/null
+  fi
+  echo "$BENCH_WORK/node/node_modules/.bin/elasticdump"
+}
