@@ -13,6 +13,7 @@ public final class Ferry implements AutoCloseable {
 
     private final FerryConfig config;
     private final Main main;
+    private final ExitStatus exitStatus = new ExitStatus();
 
     private Ferry(FerryConfig config) {
         this.config = config;
@@ -20,6 +21,8 @@ public final class Ferry implements AutoCloseable {
         // Settings come from Ferry's own file (profile applied); Camel still lets environment variables override them.
         main.setInitialProperties(config.fileProperties());
         config.overrides().forEach(main::addOverrideProperty);
+        main.bind(ExitStatus.BEAN, exitStatus);
+        exitStatus.stopWith(main::completed);
         String excluded = disabledPipelineRoutes(config);
         if (!excluded.isEmpty()) {
             main.addOverrideProperty(ROUTE_FILTER_EXCLUDE, excluded);
@@ -59,10 +62,18 @@ public final class Ferry implements AutoCloseable {
         return this;
     }
 
-    /** Runs until shutdown (SIGTERM, Ctrl-C, or a configured max duration) and returns the exit code. */
+    /**
+     * Runs until shutdown (SIGTERM, Ctrl-C, a configured max duration, or the end of a one-shot run) and returns the
+     * exit code: the one a one-shot run asked for ({@link ExitStatus}), else Camel's.
+     */
     public int run() throws Exception {
         main.run();
-        return main.getExitCode();
+        return exitStatus.code().orElse(main.getExitCode());
+    }
+
+    /** The exit code a one-shot run asked for, once it has. */
+    public ExitStatus exitStatus() {
+        return exitStatus;
     }
 
     public CamelContext camelContext() {

@@ -37,6 +37,7 @@ public final class SettingsValidator {
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
         if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
+        if (enabled(config, dev.ferry.Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
@@ -102,6 +103,10 @@ public final class SettingsValidator {
         String k = key.toLowerCase(Locale.ROOT);
         return k.contains("password") || k.contains("secret") || k.contains("credential") || k.contains("token")
                 || k.endsWith("access-key") || k.endsWith("accesskey");
+    }
+
+    public static boolean isBooleanValue(String s) {
+        return isBoolean(s);
     }
 
     static boolean isBoolean(String s) {
