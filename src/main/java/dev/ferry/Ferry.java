@@ -13,6 +13,7 @@ public final class Ferry implements AutoCloseable {
 
     private final FerryConfig config;
     private final Main main;
+    private final ExitStatus exitStatus = new ExitStatus();
 
     private Ferry(FerryConfig config) {
         this.config = config;
@@ -20,6 +21,33 @@ public final class Ferry implements AutoCloseable {
         // Settings come from Ferry's own file (profile applied); Camel still lets environment variables override them.
         main.setInitialProperties(config.fileProperties());
         config.overrides().forEach(main::addOverrideProperty);
+        main.bind(ExitStatus.BEAN, exitStatus);
+        exitStatus.stopWith(main::completed);
+        String excluded = disabledPipelineRoutes(config);
+        if (!excluded.isEmpty()) {
+            main.addOverrideProperty(ROUTE_FILTER_EXCLUDE, excluded);
+        }
+    }
+
+    static final String ROUTE_FILTER_EXCLUDE = "camel.main.route-filter-exclude-pattern";
+
+    /**
+     * A switched-off pipeline's routes are not created at all (its route ids all start with the pipeline id). Merely
+     * not starting them is not enough: Camel 4.17's route reload does not remove routes that never started and then
+     * fails on their ids as duplicates.
+     */
+    static String disabledPipelineRoutes(FerryConfig config) {
+        java.util.List<String> patterns = new java.util.ArrayList<>();
+        String own = config.get(ROUTE_FILTER_EXCLUDE);
+        if (own != null && !own.isBlank()) {
+            patterns.add(own);
+        }
+        for (Pipeline pipeline : Pipeline.values()) {
+            if (!"true".equalsIgnoreCase(config.get(pipeline.enabledKey()))) {
+                patterns.add(pipeline.id() + "-*");
+            }
+        }
+        return String.join(",", patterns);
     }
 
     /** Validates the settings, then prepares (does not start) the Camel application. */
@@ -34,10 +62,18 @@ public final class Ferry implements AutoCloseable {
         return this;
     }
 
-    /** Runs until shutdown (SIGTERM, Ctrl-C, or a configured max duration) and returns the exit code. */
+    /**
+     * Runs until shutdown (SIGTERM, Ctrl-C, a configured max duration, or the end of a one-shot run) and returns the
+     * exit code: the one a one-shot run asked for ({@link ExitStatus}), else Camel's.
+     */
     public int run() throws Exception {
         main.run();
-        return main.getExitCode();
+        return exitStatus.code().orElse(main.getExitCode());
+    }
+
+    /** The exit code a one-shot run asked for, once it has. */
+    public ExitStatus exitStatus() {
+        return exitStatus;
     }
 
     public CamelContext camelContext() {

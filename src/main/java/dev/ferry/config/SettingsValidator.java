@@ -1,8 +1,5 @@
 package dev.ferry.config;
 
-import dev.ferry.Pipeline;
-import dev.ferry.s3.S3ToOpenSearchSettings;
-
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +36,9 @@ public final class SettingsValidator {
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
-        if (enabled(config, Pipeline.S3_TO_OPENSEARCH)) { S3ToOpenSearchSettings.addRules(v); }
+        if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
+        if (enabled(config, dev.ferry.Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
+        if (enabled(config, dev.ferry.Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
@@ -105,6 +104,10 @@ public final class SettingsValidator {
         String k = key.toLowerCase(Locale.ROOT);
         return k.contains("password") || k.contains("secret") || k.contains("credential") || k.contains("token")
                 || k.endsWith("access-key") || k.endsWith("accesskey");
+    }
+
+    public static boolean isBooleanValue(String s) {
+        return isBoolean(s);
     }
 
     static boolean isBoolean(String s) {

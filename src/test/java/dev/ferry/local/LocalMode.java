@@ -157,10 +157,19 @@ public final class LocalMode {
         return new Outcome(ok, rows);
     }
 
-    private static Map<String, String> baseOverrides(EmbeddedServices services) {
+    private static Map<String, String> baseOverrides(EmbeddedServices services) throws java.io.IOException {
         Map<String, String> o = new HashMap<>();
-        // Local mode's own database: an H2 file under target/, in SQL Server mode like production's target.
-        o.put("ferry.db.url", "jdbc:h2:file:" + Path.of("target/local-data/ferry").toAbsolutePath()
+        // Local mode's own database: an H2 file under target/, in SQL Server mode like production's target. Every
+        // start is a fresh demo (like the embedded S3 and OpenSearch), so watermarks from a previous start go too.
+        Path dataDir = Path.of("target/local-data").toAbsolutePath();
+        if (java.nio.file.Files.isDirectory(dataDir)) {
+            try (var files = java.nio.file.Files.walk(dataDir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+        }
+        o.put("ferry.db.url", "jdbc:h2:file:" + dataDir.resolve("ferry")
                 + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE");
         o.put("ferry.db.user", "sa");
         o.put("ferry.db.password", "");

@@ -18,8 +18,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class S3ToOpenSearchWiringTest {
 
     @Test
-    void theRoutesAreDefinedWithTheirConventionsAndStayStoppedWhenThePipelineIsOff() throws Exception {
-        try (FerryUnderTest ferry = FerryUnderTest.start(Map.of())) {
+    void theRoutesFollowTheConventionsWhenThePipelineIsOnAndAreNotCreatedWhenItIsOff() throws Exception {
+        int closed = FerryUnderTest.freePort();
+        try (FerryUnderTest ferry = FerryUnderTest.start(Map.of("ferry.s3-to-opensearch.enabled", "true",
+                "ferry.s3.endpoint", "http://127.0.0.1:" + closed, "ferry.s3.path-style", "true",
+                "ferry.opensearch.hosts", "127.0.0.1:" + closed, "ferry.s3-to-opensearch.poll-delay-ms", "3600000"))) {
             var context = ferry.camelContext();
             assertThat(context.getRoutes()).extracting(Route::getRouteId)
                     .contains("s3-to-opensearch-poll", "s3-to-opensearch-object", "s3-to-opensearch-bulk");
@@ -28,13 +31,17 @@ class S3ToOpenSearchWiringTest {
                     assertThat(route.getDescription()).as(route.getRouteId()).isNotBlank();
                 }
             }
-            assertThat(context.getRouteController().getRouteStatus("s3-to-opensearch-poll")).isEqualTo(ServiceStatus.Stopped);
+            assertThat(context.getRouteController().getRouteStatus("s3-to-opensearch-poll")).isEqualTo(ServiceStatus.Started);
             assertThat(context.getExecutorServiceManager().getThreadPoolProfile("s3ToOpenSearchBulkPool"))
                     .satisfies(p -> {
                         assertThat(p.getPoolSize()).isEqualTo(2);
                         assertThat(p.getMaxQueueSize()).isZero();
                     });
             assertThat(ferry.bean("s3ToOpenSearchObjects", ObjectJobs.class)).isNotNull();
+        }
+        try (FerryUnderTest ferry = FerryUnderTest.start(Map.of())) {
+            assertThat(ferry.camelContext().getRoutes()).extracting(Route::getRouteId)
+                    .noneMatch(id -> id.startsWith("s3-to-opensearch-"));
         }
     }
 

@@ -513,9 +513,11 @@ public final class ReportServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+    public synchronized void close() {
+        if (!executor.isShutdown()) {
+            http.stop(0);
+            executor.shutdownNow();
+        }
     }
 
     // ================================================================ request handling

@@ -1,0 +1,257 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.s3.DumpStore;
+import dev.ferry.s3.SpooledPart;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One dump under way: where it goes, its snapshot (point in time), its run in the ledger, and per slice the position
+ * up to which every part is safely in S3. Parts upload concurrently and may finish out of order, so a slice's
+ * committed position only moves over an unbroken run of uploaded parts; that position (and the parts behind it)
+ * is what {@code checkpoint.json} records and what a resumed dump starts from.
+ */
+public final class Dump {
+
+    /** A part of this dump handed to the upload route. */
+    public record PartJob(Dump dump, SpooledPart part) {
+        public String key() {
+            return dump.keyPrefix() + part.name();
+        }
+    }
+
+    /** One slice to read, handed to the slice route. */
+    public record SliceJob(Dump dump, int slice) {
+    }
+
+    record CommittedPart(int number, int slice, String key, long documents, long bytes, String sha256) {
+    }
+
+    private static final class SliceState {
+        byte[] committedSort;
+        boolean readerFinished;
+        boolean done;
+        final Deque<PartJob> inFlight = new ArrayDeque<>();
+        final java.util.Set<Integer> uploaded = new java.util.HashSet<>();
+    }
+
+    final String dumpId;
+    final String index;
+    final String query;
+    final String sort;
+    final int slices;
+    final String bucket;
+    final String keyPrefix;
+    final Instant startedAt;
+    final long documentsAtSnapshot;
+    final RunAccount run;
+    final boolean resumed;
+    volatile String pitId;
+    volatile boolean failed;
+    private final SliceState[] state;
+    private final List<CommittedPart> committed = new ArrayList<>();
+    private final AtomicInteger nextPart;
+    final AtomicLong committedDocuments = new AtomicLong();
+    final AtomicLong resumedDocuments = new AtomicLong();
+    final long startNanos = System.nanoTime();
+
+    Dump(String dumpId, String index, String query, String sort, int slices, String bucket, String keyPrefix,
+         Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint) {
+        this.dumpId = dumpId;
+        this.index = index;
+        this.query = query;
+        this.sort = sort;
+        this.slices = slices;
+        this.bucket = bucket;
+        this.keyPrefix = keyPrefix;
+        this.startedAt = startedAt;
+        this.documentsAtSnapshot = documentsAtSnapshot;
+        this.pitId = pitId;
+        this.run = run;
+        this.resumed = checkpoint != null;
+        this.state = new SliceState[slices];
+        for (int i = 0; i < slices; i++) {
+            state[i] = new SliceState();
+        }
+        int maxPart = 0;
+        if (checkpoint != null) {
+            for (JsonNode p : checkpoint.path("parts")) {
+                CommittedPart c = new CommittedPart(p.path("number").asInt(), p.path("slice").asInt(), p.path("key").asText(),
+                        p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText());
+                committed.add(c);
+                committedDocuments.addAndGet(c.documents());
+                maxPart = Math.max(maxPart, c.number());
+            }
+            resumedDocuments.set(committedDocuments.get());
+            for (JsonNode s : checkpoint.path("slicePositions")) {
+                SliceState st = state[s.path("slice").asInt()];
+                st.done = s.path("done").asBoolean();
+                JsonNode after = s.path("searchAfter");
+                st.committedSort = after.isMissingNode() || after.isNull() ? null : bytes(after);
+            }
+        }
+        this.nextPart = new AtomicInteger(maxPart + 1);
+    }
+
+    public String dumpId() { return dumpId; }
+    public String keyPrefix() { return keyPrefix; }
+    public RunAccount run() { return run; }
+    public long documentsAtSnapshot() { return documentsAtSnapshot; }
+    public long documentsDumped() { return committedDocuments.get(); }
+
+    int allocatePart() {
+        return nextPart.getAndIncrement();
+    }
+
+    /** The slices still to read (all of them for a new dump). */
+    synchronized List<SliceJob> pendingSlices() {
+        List<SliceJob> jobs = new ArrayList<>();
+        for (int i = 0; i < slices; i++) {
+            if (!state[i].done) {
+                jobs.add(new SliceJob(this, i));
+            }
+        }
+        return jobs;
+    }
+
+    synchronized byte[] committedSort(int slice) {
+        return state[slice].committedSort;
+    }
+
+    synchronized PartJob spooled(SpooledPart part) {
+        PartJob job = new PartJob(this, part);
+        state[part.slice()].inFlight.addLast(job);
+        return job;
+    }
+
+    synchronized void readerFinished(int slice) {
+        SliceState s = state[slice];
+        s.readerFinished = true;
+        s.done = s.inFlight.isEmpty();
+    }
+
+    /**
+     * Records an uploaded part; moves its slice's committed position over every uploaded part at the head of the
+     * slice's queue. Returns true when the committed state changed (and the checkpoint should be rewritten).
+     */
+    synchronized boolean uploaded(PartJob job) {
+        SliceState s = state[job.part().slice()];
+        s.uploaded.add(job.part().number());
+        boolean moved = false;
+        while (!s.inFlight.isEmpty() && s.uploaded.remove(s.inFlight.peekFirst().part().number())) {
+            PartJob head = s.inFlight.removeFirst();
+            SpooledPart p = head.part();
+            committed.add(new CommittedPart(p.number(), p.slice(), head.key(), p.documents(), p.bytes(), p.sha256()));
+            committedDocuments.addAndGet(p.documents());
+            s.committedSort = p.lastSort();
+            moved = true;
+        }
+        s.done = s.readerFinished && s.inFlight.isEmpty();
+        return moved;
+    }
+
+    synchronized boolean allSlicesDone() {
+        for (SliceState s : state) {
+            if (!s.done) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    synchronized List<String> committedKeys() {
+        return committed.stream().map(CommittedPart::key).toList();
+    }
+
+    /** The checkpoint: what is safely uploaded, and where each slice resumes. */
+    synchronized ObjectNode checkpoint() {
+        ObjectNode c = header("ferry-opensearch-dump-checkpoint/1");
+        c.put("pitId", pitId);
+        c.put("documents", committedDocuments.get());
+        ArrayNode positions = c.putArray("slicePositions");
+        for (int i = 0; i < slices; i++) {
+            ObjectNode p = positions.addObject();
+            p.put("slice", i);
+            p.put("done", state[i].done);
+            if (state[i].committedSort != null) {
+                p.set("searchAfter", tree(state[i].committedSort));
+            } else {
+                p.putNull("searchAfter");
+            }
+        }
+        writeParts(c, true);
+        return c;
+    }
+
+    /** The manifest of the complete dump. */
+    synchronized ObjectNode manifest(Instant endedAt) {
+        ObjectNode m = header("ferry-opensearch-dump/1");
+        m.put("snapshot", "point_in_time");
+        m.put("endedAt", endedAt.toString());
+        m.put("documents", committedDocuments.get());
+        writeParts(m, false);
+        return m;
+    }
+
+    private ObjectNode header(String format) {
+        ObjectNode n = DumpStore.mapper().createObjectNode();
+        n.put("format", format);
+        n.put("dumpId", dumpId);
+        n.put("index", index);
+        if (query == null) {
+            n.putNull("query");
+        } else {
+            n.set("query", tree(query.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        n.put("sort", sort);
+        n.put("slices", slices);
+        n.put("startedAt", startedAt.toString());
+        n.put("documentsAtSnapshot", documentsAtSnapshot);
+        return n;
+    }
+
+    private void writeParts(ObjectNode n, boolean withPlacement) {
+        ArrayNode parts = n.putArray("parts");
+        committed.stream().sorted(Comparator.comparingInt(CommittedPart::number)).forEach(p -> {
+            ObjectNode o = parts.addObject();
+            o.put("key", p.key());
+            if (withPlacement) {
+                o.put("number", p.number());
+                o.put("slice", p.slice());
+            }
+            o.put("documents", p.documents());
+            o.put("bytes", p.bytes());
+            o.put("sha256", p.sha256());
+        });
+    }
+
+    private static JsonNode tree(byte[] json) {
+        try {
+            return DumpStore.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return DumpStore.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.Pipeline;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.s3.DumpStore;
+import dev.ferry.s3.PartUploader;
+import dev.ferry.s3.PartWriter;
+import dev.ferry.s3.SpooledPart;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The steps of routes/opensearch-to-s3.camel.yaml: begin a dump (or resume the unfinished one), read each slice into
+ * spooled parts, upload and commit them, then verify, write the manifest and close the run; or fail it loudly.
+ */
+public final class OpenSearchDumps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenSearchDumps.class);
+    public static final String DUMP_PROPERTY = "ferryDump";
+    private static final String PIPELINE = Pipeline.OPENSEARCH_TO_S3.id();
+    private static final DateTimeFormatter DUMP_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    /** What to dump: from the settings (schedule, one-shot) or from a request file. */
+    public record DumpRequest(String index, String query) {
+    }
+
+    private final OpenSearchToS3Settings settings;
+    private final SnapshotReader reader;
+    private final PartUploader uploader;
+    private final DumpStore store;
+    private final Runs runs;
+    private final DumpProgress progress;
+    private final Map<String, Dump> active = new ConcurrentHashMap<>();
+
+    public OpenSearchDumps(OpenSearchToS3Settings settings, SnapshotReader reader, PartUploader uploader, DumpStore store,
+                           Runs runs, DumpProgress progress) {
+        this.settings = settings;
+        this.reader = reader;
+        this.uploader = uploader;
+        this.store = store;
+        this.runs = runs;
+        this.progress = progress;
+    }
+
+    /** The dump the settings describe (the scheduled and one-shot trigger). */
+    public DumpRequest configuredRequest() {
+        return new DumpRequest(settings.index(), settings.query());
+    }
+
+    /** A request file: {@code {"index": "...", "query": {...}}}; a missing index means the configured one. */
+    public DumpRequest requestFromFile(String body) throws IOException {
+        JsonNode json = body == null || body.isBlank() ? DumpStore.mapper().createObjectNode() : DumpStore.mapper().readTree(body);
+        String index = json.path("index").asText(settings.index());
+        JsonNode query = json.get("query");
+        return new DumpRequest(index, query == null || query.isNull() ? null : query.toString());
+    }
+
+    /**
+     * Snapshot: opens a point in time and counts it, or picks up the latest unfinished dump of the same index and
+     * query (its checkpoint without a manifest) and continues it. Starts the run in the ledger.
+     */
+    public Dump begin(DumpRequest request, Exchange exchange) {
+        String folder = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
+        folder += request.index().replaceAll("[^A-Za-z0-9._-]", "_") + "/";
+        if (active.containsKey(folder)) {
+            throw new IllegalStateException("a dump of " + request.index() + " is already running ("
+                    + active.get(folder).dumpId + ")");
+        }
+        Dump dump = settings.resume() ? resumable(request, folder).orElse(null) : null;
+        if (dump == null) {
+            dump = fresh(request, folder);
+        }
+        if (active.putIfAbsent(folder, dump) != null) {
+            closeQuietly(dump);
+            throw new IllegalStateException("a dump of " + request.index() + " is already running");
+        }
+        exchange.setProperty(DUMP_PROPERTY, dump);
+        exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
+        progress.started(dump);
+        LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already in S3, to s3://{}/{}", dump.dumpId, dump.index,
+                dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(), dump.bucket, dump.keyPrefix);
+        return dump;
+    }
+
+    private Dump fresh(DumpRequest request, String folder) {
+        if (!reader.supportsPointInTime()) {
+            throw new IllegalStateException("OpenSearch " + reader.version() + " has no point in time (2.4+ needed):"
+                    + " Ferry does not dump from it");
+        }
+        Instant started = Instant.now();
+        String dumpId = DUMP_ID.format(started) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        String pit = reader.openPit(request.index(), settings.keepAlive());
+        try {
+            long total = reader.count(pit, settings.keepAlive(), request.query());
+            RunAccount run = runs.begin(PIPELINE, request.index() + " -> s3://" + settings.bucket() + "/" + folder + dumpId);
+            return new Dump(dumpId, request.index(), request.query(), settings.sort(), settings.slices(), settings.bucket(),
+                    folder + dumpId + "/", started, total, pit, run, null);
+        } catch (RuntimeException e) {
+            reader.closePit(pit);
+            throw e;
+        }
+    }
+
+    private Optional<Dump> resumable(DumpRequest request, String folder) {
+        List<String> dumps = store.folders(settings.bucket(), folder);
+        for (int i = dumps.size() - 1; i >= 0; i--) {
+            String prefix = dumps.get(i);
+            if (store.exists(settings.bucket(), prefix + DumpStore.MANIFEST)) {
+                return Optional.empty(); // the latest dump is complete: start a new one
+            }
+            Optional<JsonNode> checkpoint = store.get(settings.bucket(), prefix + DumpStore.CHECKPOINT);
+            if (checkpoint.isEmpty()) {
+                continue; // failed before its first part: nothing to resume
+            }
+            JsonNode c = checkpoint.get();
+            JsonNode query = request.query() == null ? com.fasterxml.jackson.databind.node.NullNode.instance
+                    : readTree(request.query());
+            if (!c.path("index").asText().equals(request.index()) || !c.path("query").equals(query)
+                    || !c.path("sort").asText().equals(settings.sort()) || c.path("slices").asInt() != settings.slices()) {
+                LOG.warn("unfinished dump {} was made with other settings (index, query, sort or slices): not resumed", prefix);
+                return Optional.empty();
+            }
+            return Optional.of(resume(request, prefix, c));
+        }
+        return Optional.empty();
+    }
+
+    private Dump resume(DumpRequest request, String prefix, JsonNode c) {
+        long atSnapshot = c.path("documentsAtSnapshot").asLong();
+        String pit = c.path("pitId").asText(null);
+        long count = pit == null ? -1 : reader.count(pit, settings.keepAlive(), request.query());
+        if (count < 0) {
+            if ("_shard_doc".equals(settings.sort())) {
+                throw new IllegalStateException("cannot resume dump " + prefix + ": its point in time expired and _shard_doc"
+                        + " positions do not carry over to a new one (sort=_id dumps can be resumed); start a new dump");
+            }
+            pit = reader.openPit(request.index(), settings.keepAlive());
+            count = reader.count(pit, settings.keepAlive(), request.query());
+            if (count != atSnapshot) {
+                reader.closePit(pit);
+                throw new IllegalStateException("cannot resume dump " + prefix + ": the index changed since it started ("
+                        + atSnapshot + " documents then, " + count + " now); start a new dump");
+            }
+            LOG.info("dump {}: its point in time expired, resuming on a new one by _id position", prefix);
+        }
+        String dumpId = c.path("dumpId").asText();
+        RunAccount run = runs.begin(PIPELINE, request.index() + " -> s3://" + settings.bucket() + "/" + prefix + " (resumed)");
+        Dump dump = new Dump(dumpId, request.index(), request.query(), settings.sort(), settings.slices(), settings.bucket(),
+                prefix, Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
+        // parts uploaded after the last checkpoint are read again: remove them so no document is in two parts
+        List<String> keep = dump.committedKeys();
+        for (String key : store.keys(settings.bucket(), prefix)) {
+            if (key.endsWith(".ndjson.gz") && !keep.contains(key)) {
+                store.delete(settings.bucket(), key);
+                LOG.info("dump {}: removed {} (uploaded after the last checkpoint; its documents are read again)", dumpId, key);
+            }
+        }
+        return dump;
+    }
+
+    /** The slices still to read. */
+    public List<Dump.SliceJob> slices(Dump dump) {
+        return dump.pendingSlices();
+    }
+
+    /**
+     * Read pages, write parts: reads one slice of the snapshot from its committed position and cuts it into
+     * spooled parts by document count and size. The split over it asks for the next part only when an upload
+     * thread is free, so at most slices + uploads-in-flight parts exist at once.
+     */
+    public Iterator<Dump.PartJob> parts(Dump.SliceJob job) {
+        return new PartIterator(job.dump(), job.slice());
+    }
+
+    /** Upload: one spooled part to S3 (redelivered by the shared error handling when S3 fails). */
+    public void upload(Dump.PartJob job) {
+        if (job.dump().failed) {
+            throw new IllegalStateException("dump " + job.dump().dumpId + " has failed; part not uploaded");
+        }
+        uploader.upload(job.dump().bucket, job.key(), job.part());
+    }
+
+    /** Commit: counts the part's documents as written and moves its slice's committed position. */
+    public void commit(Dump.PartJob job) {
+        PartWriter.deleteSpool(job.part().file());
+        job.dump().run.written(job.part().documents());
+        job.dump().uploaded(job);
+    }
+
+    /** Checkpoint: rewrites checkpoint.json with what is committed (idempotent, so it can be redelivered). */
+    public void checkpoint(Dump.PartJob job) {
+        Dump dump = job.dump();
+        synchronized (dump) {
+            if (!dump.failed) {
+                store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, dump.checkpoint());
+            }
+        }
+    }
+
+    /**
+     * Manifest: only when every slice is read and uploaded and the documents in S3 equal the snapshot's count.
+     * Then releases the point in time and closes the run (which must balance: read = written).
+     */
+    public RunAccount complete(Dump dump) {
+        try {
+            if (!dump.allSlicesDone()) {
+                throw new IllegalStateException("dump " + dump.dumpId + " ended with slices not fully uploaded");
+            }
+            if (dump.documentsDumped() != dump.documentsAtSnapshot) {
+                throw new IllegalStateException("dump " + dump.dumpId + " holds " + dump.documentsDumped()
+                        + " documents but the snapshot counted " + dump.documentsAtSnapshot);
+            }
+            store.put(dump.bucket, dump.keyPrefix + DumpStore.MANIFEST, dump.manifest(Instant.now()));
+            store.delete(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT);
+        } finally {
+            release(dump);
+        }
+        RunAccount run = runs.finish(dump.run);
+        LOG.info("dump {} of {} complete: {} documents in s3://{}/{}{}", dump.dumpId, dump.index, dump.documentsDumped(),
+                dump.bucket, dump.keyPrefix, DumpStore.MANIFEST);
+        return run;
+    }
+
+    /** A failed dump: no manifest, the point in time released, the run failed with the reason. */
+    public RunAccount failed(Exchange exchange) {
+        Exception cause = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        Dump dump = exchange.getProperty(DUMP_PROPERTY, Dump.class);
+        if (dump == null) {
+            RunAccount run = runs.begin(PIPELINE, "dump request");
+            LOG.error("dump could not start: {}", reason);
+            return runs.fail(run, "could not start: " + reason);
+        }
+        dump.failed = true;
+        release(dump);
+        return runs.fail(dump.run, reason + " (no manifest written; " + dump.documentsDumped()
+                + " documents are in S3 up to the checkpoint, the next dump of this index resumes from there)");
+    }
+
+    private void release(Dump dump) {
+        active.remove(folderOf(dump), dump);
+        progress.ended(dump);
+        closeQuietly(dump);
+    }
+
+    private static String folderOf(Dump dump) {
+        String p = dump.keyPrefix.substring(0, dump.keyPrefix.length() - 1);
+        return p.substring(0, p.lastIndexOf('/') + 1);
+    }
+
+    private void closeQuietly(Dump dump) {
+        String pit = dump.pitId;
+        if (pit != null) {
+            try {
+                reader.closePit(pit);
+            } catch (RuntimeException e) {
+                LOG.warn("dump {}: could not release its point in time ({}); it expires after {}", dump.dumpId,
+                        e.getMessage(), settings.keepAlive());
+            }
+        }
+        try (Stream<Path> files = Files.list(settings.spoolDir())) {
+            files.filter(f -> f.getFileName().toString().startsWith(dump.dumpId + "-")).forEach(PartWriter::deleteSpool);
+        } catch (IOException ignored) {
+            // no spool directory: nothing spooled
+        }
+    }
+
+    /** Progress of the running dumps in the log (the timer route calls it at a steady interval). */
+    public void logProgress() {
+        progress.log();
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return DumpStore.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("query is not JSON: " + e.getMessage());
+        }
+    }
+
+    /** Reads one slice hit by hit into parts; closes its cursor and any unfinished part when closed. */
+    private final class PartIterator implements Iterator<Dump.PartJob>, Closeable {
+        private final Dump dump;
+        private final int slice;
+        private HitCursor cursor;
+        private PartWriter writer;
+        private Dump.PartJob next;
+        private boolean finished;
+
+        PartIterator(Dump dump, int slice) {
+            this.dump = dump;
+            this.slice = slice;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !finished) {
+                next = readPart();
+                if (next == null) {
+                    finished = true;
+                    close();
+                    dump.readerFinished(slice);
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public Dump.PartJob next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Dump.PartJob job = next;
+            next = null;
+            return job;
+        }
+
+        private Dump.PartJob readPart() {
+            if (dump.failed) {
+                throw new IllegalStateException("dump " + dump.dumpId + " has failed; slice " + slice + " stops reading");
+            }
+            if (cursor == null) {
+                cursor = reader.cursor(dump.pitId, settings.keepAlive(), dump.query, dump.sort, slice, dump.slices,
+                        dump.committedSort(slice), settings.pageSize());
+            }
+            while (cursor.next()) {
+                dump.pitId = cursor.pitId();
+                if (writer == null) {
+                    writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
+                            settings.compressionLevel());
+                }
+                writer.lineWritten(cursor.writeLine(writer.lines()));
+                progress.read(dump, 1);
+                if (writer.documents() >= settings.partMaxDocs() || writer.uncompressedBytes() >= settings.partMaxBytes()) {
+                    return finishPart();
+                }
+            }
+            return writer == null ? null : finishPart();
+        }
+
+        private Dump.PartJob finishPart() {
+            SpooledPart part = writer.finish(cursor.sort());
+            writer = null;
+            dump.run.read(part.documents());
+            return dump.spooled(part);
+        }
+
+        @Override
+        public void close() {
+            if (cursor != null) {
+                cursor.close();
+            }
+            if (writer != null) {
+                dump.run.read(writer.documents());
+                writer.close();
+                writer = null;
+            }
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+}

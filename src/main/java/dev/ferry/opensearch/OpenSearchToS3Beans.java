@@ -1,0 +1,58 @@
+package dev.ferry.opensearch;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.s3.DumpStore;
+import dev.ferry.s3.PartUploader;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.time.Duration;
+
+/**
+ * Binds the opensearch-to-s3 beans from {@code ferry.opensearch-to-s3.*}: {@code opensearchToS3Dumps} (the steps of
+ * the route) and {@code opensearchToS3OneShot} (exit status after a one-shot dump). Named in
+ * {@code camel.main.configuration-classes} after {@link dev.ferry.FerryBeans}, whose S3 client and ledger it uses.
+ */
+public class OpenSearchToS3Beans implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        OpenSearchToS3Settings settings = OpenSearchToS3Settings.from(pc);
+        String hosts = pc.resolveProperty("ferry.opensearch.hosts").orElseThrow();
+        SnapshotReader reader = new SnapshotReader(hosts.split(",")[0].trim(),
+                Boolean.parseBoolean(pc.resolveProperty("ferry.opensearch.tls").orElse("false")),
+                pc.resolveProperty("ferry.opensearch.user").map(String::trim).orElse(null),
+                pc.resolveProperty("ferry.opensearch.password").orElse(null),
+                Duration.ofSeconds(settings.requestTimeoutSeconds()));
+        S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
+        Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
+        DumpProgress progress = new DumpProgress(runs.metrics());
+        context.addStartupListener((ctx, alreadyStarted) -> progress.register());
+        context.getRegistry().bind("opensearchToS3Dumps", new OpenSearchDumps(settings, reader,
+                new PartUploader(s3, settings.multipartBytes()), new DumpStore(s3), runs, progress));
+        ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
+        ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
+        context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));
+    }
+
+    /** Ends a one-shot dump: exit code 0 when its run succeeded, 1 when it failed; then Camel stops. */
+    public static final class OneShot {
+        private final ExitStatus exitStatus;
+        private final CamelContext context;
+
+        OneShot(ExitStatus exitStatus, CamelContext context) {
+            this.exitStatus = exitStatus;
+            this.context = context;
+        }
+
+        public void exit(RunAccount run) {
+            boolean ok = run != null && run.status() == RunAccount.Status.SUCCEEDED;
+            exitStatus.exit(ok ? 0 : 1, run == null ? "no run" : run.summary(), context);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * Reads a consistent snapshot of an index (alias, pattern) through OpenSearch's point in time: opens and closes the
+ * PIT, counts what it holds, and hands out {@link HitCursor}s that page through it with {@code search_after}.
+ * <p>
+ * It speaks plain HTTP with the JDK client rather than the opensearch-java/RestClient stack: the RestClient buffers
+ * each whole response in heap before handing it over, and the typed client rebuilds every {@code _source} as a map
+ * (so {@code 95.0} would come back as {@code 95}). Here the response body is a stream that the cursor parses as it
+ * arrives, copying each {@code _source} out as the exact bytes the server sent.
+ */
+public final class SnapshotReader {
+
+    static final JsonFactory JSON = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+
+    private final URI base;
+    private final String authorization;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    /**
+     * @param host     {@code host:port}; the first of {@code ferry.opensearch.hosts}
+     * @param password handed to the Authorization header only; never logged
+     */
+    public SnapshotReader(String host, boolean tls, String user, String password, Duration timeout) {
+        this.base = URI.create((tls ? "https://" : "http://") + host.trim());
+        this.authorization = user == null || user.isBlank() ? null : "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** The server's version number, e.g. {@code 2.19.1}. */
+    public String version() {
+        return json(request("/").GET()).path("version").path("number").asText();
+    }
+
+    /** True when the server has point in time with {@code search_after} (OpenSearch 2.4 and later). */
+    public boolean supportsPointInTime() {
+        String[] v = version().split("[.-]");
+        int major = Integer.parseInt(v[0]);
+        return major > 2 || (major == 2 && Integer.parseInt(v[1]) >= 4);
+    }
+
+    public String openPit(String index, String keepAlive) {
+        JsonNode r = json(request("/" + encode(index) + "/_search/point_in_time?keep_alive=" + encode(keepAlive))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        String id = r.path("pit_id").asText(null);
+        if (id == null) {
+            throw new OpenSearchReadException("OpenSearch opened no point in time on " + index + ": " + r);
+        }
+        requireAllShards(r, "opening the point in time on " + index);
+        return id;
+    }
+
+    /** Releases a point in time; false when it was already gone. */
+    public boolean closePit(String pitId) {
+        HttpResponse<String> r = send(request("/_search/point_in_time").method("DELETE",
+                HttpRequest.BodyPublishers.ofString(write(g -> {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("pit_id");
+                    g.writeString(pitId);
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }))));
+        if (r.statusCode() != 200) {
+            throw new OpenSearchReadException("OpenSearch answered " + r.statusCode() + " to closing a point in time: "
+                    + r.body().substring(0, Math.min(500, r.body().length())));
+        }
+        return true;
+    }
+
+    /** Documents matching {@code queryJson} in the point in time; {@code -1} when the point in time is gone. */
+    public long count(String pitId, String keepAlive, String queryJson) {
+        HttpResponse<String> r = send(request("/_search").POST(HttpRequest.BodyPublishers.ofString(write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("size", 0);
+            g.writeBooleanField("track_total_hits", true);
+            writePit(g, pitId, keepAlive);
+            writeQuery(g, queryJson);
+            g.writeEndObject();
+        }))));
+        if (r.statusCode() == 404) {
+            return -1;
+        }
+        JsonNode body = parse(r);
+        requireAllShards(body, "counting the snapshot");
+        return body.path("hits").path("total").path("value").asLong();
+    }
+
+    /**
+     * A cursor over one slice of the snapshot, starting after {@code searchAfter} (the raw JSON sort values of the
+     * last document already dumped, or null from the start).
+     */
+    public HitCursor cursor(String pitId, String keepAlive, String queryJson, String sortField, int slice, int slices,
+                            byte[] searchAfter, int pageSize) {
+        return new HitCursor(this, pitId, keepAlive, queryJson, sortField, slice, slices, searchAfter, pageSize);
+    }
+
+    /** Sends one page request; the caller parses and closes the streamed body. */
+    InputStream page(String pitId, String keepAlive, String queryJson, String sortField, int slice, int slices,
+                     byte[] searchAfter, int pageSize) {
+        String body = write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("size", pageSize);
+            g.writeBooleanField("track_total_hits", false);
+            writePit(g, pitId, keepAlive);
+            writeQuery(g, queryJson);
+            g.writeArrayFieldStart("sort");
+            g.writeStartObject();
+            g.writeStringField(sortField, "asc");
+            g.writeEndObject();
+            g.writeEndArray();
+            if (slices > 1) {
+                g.writeObjectFieldStart("slice");
+                g.writeNumberField("id", slice);
+                g.writeNumberField("max", slices);
+                g.writeEndObject();
+            }
+            if (searchAfter != null) {
+                g.writeFieldName("search_after");
+                g.writeRawValue(new String(searchAfter, StandardCharsets.UTF_8));
+            }
+            g.writeEndObject();
+        });
+        HttpResponse<InputStream> r;
+        try {
+            r = http.send(request("/_search")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new OpenSearchReadException("OpenSearch search request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpenSearchReadException("interrupted while reading from OpenSearch", e);
+        }
+        if (r.statusCode() != 200) {
+            String text;
+            try (InputStream in = r.body()) {
+                text = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                text = e.toString();
+            }
+            throw new OpenSearchReadException("OpenSearch search answered " + r.statusCode() + ": " + text);
+        }
+        return r.body();
+    }
+
+    private static void writePit(JsonGenerator g, String pitId, String keepAlive) throws IOException {
+        g.writeObjectFieldStart("pit");
+        g.writeStringField("id", pitId);
+        g.writeStringField("keep_alive", keepAlive);
+        g.writeEndObject();
+    }
+
+    private static void writeQuery(JsonGenerator g, String queryJson) throws IOException {
+        if (queryJson != null && !queryJson.isBlank()) {
+            g.writeFieldName("query");
+            g.writeRawValue(queryJson);
+        }
+    }
+
+    static void requireAllShards(JsonNode response, String what) {
+        JsonNode shards = response.path("_shards");
+        if (shards.path("failed").asInt(0) > 0) {
+            throw new OpenSearchReadException("shard failures while " + what + " (documents would be missing): "
+                    + shards.path("failures"));
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+                .header("Content-Type", "application/json").header("Accept", "application/json");
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
+    }
+
+    private JsonNode json(HttpRequest.Builder request) {
+        return parse(send(request));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new OpenSearchReadException("OpenSearch request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpenSearchReadException("interrupted while talking to OpenSearch", e);
+        }
+    }
+
+    private static JsonNode parse(HttpResponse<String> r) {
+        if (r.statusCode() / 100 != 2) {
+            String body = r.body();
+            throw new OpenSearchReadException("OpenSearch answered " + r.statusCode() + " to " + r.request().method() + " "
+                    + r.request().uri().getPath() + ": " + (body.length() > 2000 ? body.substring(0, 2000) : body));
+        }
+        try {
+            return MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            throw new OpenSearchReadException("OpenSearch sent unreadable JSON: " + e.getMessage(), e);
+        }
+    }
+
+    interface JsonWriting {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    static String write(JsonWriting writing) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            writing.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("%2C", ",").replace("%2A", "*");
+    }
+
+    /** A failure reading the snapshot; carries no credentials. */
+    public static final class OpenSearchReadException extends RuntimeException {
+        public OpenSearchReadException(String message) {
+            super(message);
+        }
+
+        public OpenSearchReadException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static JsonParser parser(InputStream in) throws IOException {
+        return JSON.createParser(in);
+    }
+}

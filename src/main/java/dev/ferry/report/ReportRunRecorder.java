@@ -1,0 +1,91 @@
+package dev.ferry.report;
+
+import dev.ferry.Pipeline;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.sql.RunStateRepository;
+import org.apache.camel.Exchange;
+
+import java.sql.SQLException;
+
+/**
+ * Opens and closes the run of one window in both ledgers: the in-process {@link Runs} (metrics, summary line) and
+ * the run-state table (the run record and the watermark). Only a run that balances
+ * (read = inserted + duplicate + rejected) ends SUCCEEDED and moves the watermark.
+ */
+public final class ReportRunRecorder {
+
+    public static final String WINDOW_PROPERTY = "reportWindow";
+
+    private final Runs runs;
+    private final RunStateRepository runState;
+    private final String reportKey;
+
+    public ReportRunRecorder(Runs runs, RunStateRepository runState, String reportKey) {
+        this.runs = runs;
+        this.runState = runState;
+        this.reportKey = reportKey;
+    }
+
+    /** Body: the {@link ReportWindow}. Sets the run and window properties. */
+    public void begin(Exchange exchange) throws SQLException {
+        ReportWindow window = exchange.getMessage().getBody(ReportWindow.class);
+        RunAccount run = runs.begin(Pipeline.REPORT_TO_SQL.id(), reportKey + " " + window);
+        exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
+        exchange.setProperty(WINDOW_PROPERTY, window);
+        try {
+            runState.begin(run, reportKey, window.from(), window.to());
+        } catch (SQLException e) {
+            runs.fail(run, "could not record the run: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    public void succeeded(Exchange exchange) throws SQLException {
+        RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
+        runs.finish(run);
+        if (run.status() == RunAccount.Status.SUCCEEDED) {
+            runState.end(run, RunStateRepository.Status.SUCCEEDED, null);
+        } else {
+            runState.end(run, RunStateRepository.Status.FAILED, run.failure());
+            throw new ReportRunFailedException("run " + run.runId() + " failed: " + run.failure(), null);
+        }
+    }
+
+    /** In the window route's doCatch: records why, then throws to stop the catch-up. */
+    public void failed(Exchange exchange) {
+        RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (cause == null) {
+            cause = exchange.getException();
+        }
+        if (cause instanceof ReportRunFailedException) {
+            throw (ReportRunFailedException) cause; // recorded already (an unbalanced run)
+        }
+        String reason = cause == null ? "unknown failure" : describe(cause);
+        if (run != null && run.status() == RunAccount.Status.RUNNING) {
+            runs.fail(run, reason);
+            try {
+                runState.end(run, RunStateRepository.Status.FAILED, reason);
+            } catch (SQLException e) {
+                reason = reason + " (and the run record could not be updated: " + e.getMessage() + ")";
+            }
+        }
+        throw new ReportRunFailedException("window " + exchange.getProperty(WINDOW_PROPERTY) + " failed, the watermark"
+                + " stays: " + reason, null);
+    }
+
+    /** The exception's own words, plus the causes that explain it; no URI user info (there is none: see ReportHttpAuth). */
+    static String describe(Throwable t) {
+        while (t instanceof org.apache.camel.RuntimeCamelException && t.getCause() != null) {
+            t = t.getCause(); // the circuit breaker's wrapper says nothing of its own
+        }
+        StringBuilder sb = new StringBuilder(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        Throwable c = t.getCause();
+        for (int i = 0; c != null && c != t && i < 3; i++, c = c.getCause()) {
+            sb.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+        }
+        return sb.toString();
+    }
+}

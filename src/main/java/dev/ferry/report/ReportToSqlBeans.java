@@ -1,0 +1,82 @@
+package dev.ferry.report;
+
+import dev.ferry.accounting.Runs;
+import dev.ferry.sql.BatchWriter;
+import dev.ferry.sql.ColumnMapping;
+import dev.ferry.sql.RejectsWriter;
+import dev.ferry.sql.RowConverter;
+import dev.ferry.sql.RowHasher;
+import dev.ferry.sql.RunStateRepository;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.support.jsse.KeyStoreParameters;
+import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.camel.support.jsse.TrustManagersParameters;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+
+/**
+ * Binds the beans routes/report-to-sql.camel.yaml uses, from the {@code ferry.report-to-sql.*} settings. Called by
+ * FerryBeans; nothing here connects to a server.
+ */
+public final class ReportToSqlBeans {
+
+    private ReportToSqlBeans() {
+    }
+
+    public static void bind(CamelContext context, PropertiesComponent pc, DataSource dataSource, Runs runs) {
+        ReportToSqlSettings settings = new ReportToSqlSettings(key -> pc.resolveProperty(key).orElse(null));
+        ColumnMapping mapping = settings.columns();
+        RunStateRepository runState = new RunStateRepository(dataSource, settings.runTable(), Clock.systemUTC());
+        var registry = context.getRegistry();
+        registry.bind("reportWindowPlanner", new ReportWindowPlanner(settings, dataSource, runState, Clock.systemUTC()));
+        registry.bind("reportRunRecorder", new ReportRunRecorder(runs, runState, settings.reportKey()));
+        registry.bind("reportRequest", new ReportRequest(settings));
+        registry.bind("reportRequestPacer", new ReportRequestPacer(settings.minRequestIntervalMs()));
+        registry.bind("reportHttpAuth", new ReportHttpAuth(settings.authMethod(), settings.user(), settings.password(), settings.domain()));
+        if (settings.truststore() != null) {
+            registry.bind("reportTls", tls(settings));
+            pc.addOverrideProperty("ferry.report-to-sql.tls-context", "#reportTls");
+        }
+        registry.bind("reportFailures", new ReportFailures());
+        registry.bind("reportSpool", new ReportSpool(settings.spoolDirectory()));
+        registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
+        registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));
+        registry.bind("reportBatchWriter", new BatchWriter(dataSource, mapping, settings.targetTable(),
+                new RejectsWriter(settings.rejectsTable())));
+        registry.bind("reportWriters", writers(context, settings.writers()));
+    }
+
+    /**
+     * The batch writers: a fixed number of threads and a queue as short, and the reading thread writes a batch itself
+     * when both are busy. That is the back-pressure: the report is read no faster than batches are written, so at
+     * most about 2 x writers + 1 batches are in memory.
+     */
+    static java.util.concurrent.ExecutorService writers(CamelContext context, int writers) {
+        ThreadPoolProfile profile = new ThreadPoolProfile("report-to-sql-writers");
+        profile.setPoolSize(writers);
+        profile.setMaxPoolSize(writers);
+        profile.setMaxQueueSize(writers);
+        profile.setAllowCoreThreadTimeOut(false);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns);
+        return context.getExecutorServiceManager().newThreadPool(ReportToSqlBeans.class, "report-to-sql-writer", profile);
+    }
+
+    /** TLS with the configured trust store (without one, the JVM's default trust applies and nothing is bound). */
+    static SSLContextParameters tls(ReportToSqlSettings settings) {
+        SSLContextParameters tls = new SSLContextParameters();
+        if (settings.truststore() != null) {
+            KeyStoreParameters store = new KeyStoreParameters();
+            store.setResource(settings.truststore().startsWith("classpath:") || settings.truststore().startsWith("file:")
+                    ? settings.truststore() : "file:" + settings.truststore());
+            store.setPassword(settings.truststorePassword());
+            TrustManagersParameters trust = new TrustManagersParameters();
+            trust.setKeyStore(store);
+            tls.setTrustManagers(trust);
+        }
+        return tls;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ferry.s3;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes one part to the local spool as gzipped NDJSON, counting documents and uncompressed bytes (to know when to
+ * cut) and hashing the compressed bytes as they are written (the SHA-256 that the manifest records for the object).
+ */
+public final class PartWriter implements AutoCloseable {
+
+    private final int number;
+    private final int slice;
+    private final Path file;
+    private final CountingStream compressed;
+    private final DigestOutputStream digest;
+    private final GZIPOutputStream gzip;
+    private final OutputStream lines;
+    private long documents;
+    private long uncompressedBytes;
+    private boolean closed;
+
+    public PartWriter(Path spoolDir, String dumpId, int number, int slice, int compressionLevel) {
+        this.number = number;
+        this.slice = slice;
+        try {
+            Files.createDirectories(spoolDir);
+            this.file = Files.createTempFile(spoolDir, dumpId + "-" + number + "-", ".ndjson.gz");
+            this.compressed = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024));
+            this.digest = new DigestOutputStream(compressed, MessageDigest.getInstance("SHA-256"));
+            this.gzip = new GZIPOutputStream(digest, 64 * 1024) {
+                {
+                    def.setLevel(compressionLevel);
+                }
+            };
+            this.lines = new BufferedOutputStream(gzip, 64 * 1024);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot spool a part under " + spoolDir, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Where one more line goes; the caller reports it with {@link #lineWritten(int)}. */
+    public OutputStream lines() {
+        return lines;
+    }
+
+    public void lineWritten(int bytes) {
+        documents++;
+        uncompressedBytes += bytes;
+    }
+
+    public long documents() {
+        return documents;
+    }
+
+    public long uncompressedBytes() {
+        return uncompressedBytes;
+    }
+
+    public boolean isEmpty() {
+        return documents == 0;
+    }
+
+    /** Finishes the gzip stream and describes the part. */
+    public SpooledPart finish(byte[] lastSort) {
+        try {
+            lines.close();
+            closed = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot finish spooled part " + file, e);
+        }
+        return new SpooledPart(number, slice, file, documents, compressed.count,
+                HexFormat.of().formatHex(digest.getMessageDigest().digest()), lastSort);
+    }
+
+    /** Abandons the part (on failure): closes and deletes its spool file. */
+    @Override
+    public void close() {
+        if (!closed) {
+            try {
+                lines.close();
+            } catch (IOException ignored) {
+                // deleted below anyway
+            }
+            closed = true;
+            deleteSpool(file);
+        }
+    }
+
+    public static void deleteSpool(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a leftover spool file is cleaned on the next start of the same dump
+        }
+    }
+
+    private static final class CountingStream extends FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.ferry.sql;
+
+import dev.ferry.accounting.RunAccount;
+
+import javax.sql.DataSource;
+import java.math.BigDecimal;
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.sql.Savepoint;
+import java.sql.Types;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Writes one {@link LoadBatch} in one transaction: the rows with a single JDBC batch, duplicates skipped by the
+ * database itself ({@code INSERT ... SELECT ... WHERE NOT EXISTS} on the hash, plus the unique index), and the rejects.
+ *
+ * <p>Statement shape: one row per statement, batched with {@code addBatch}, so a statement carries
+ * columns + 3 parameters, far below SQL Server's 2,100, and no multi-row VALUES list (SQL Server caps those at
+ * 1,000). Each statement's update count says exactly whether its row was inserted (1) or a duplicate (0).
+ *
+ * <p>When the batch fails on a row (a value the table refuses), it is rolled back to a savepoint and split in halves
+ * until every bad row is alone; good rows are still written and each bad row becomes a reject with the database's
+ * message. Connection-level and transient failures are not split: they propagate, the transaction rolls back, and
+ * Camel redelivers the whole batch (idempotent, thanks to the hash). Counts reach the run only after the commit.
+ */
+public final class BatchWriter {
+
+    private final DataSource dataSource;
+    private final ColumnMapping mapping;
+    private final String insertSql;
+    private final RejectsWriter rejects;
+
+    public BatchWriter(DataSource dataSource, ColumnMapping mapping, String targetTable, RejectsWriter rejects) {
+        this.dataSource = dataSource;
+        this.mapping = mapping;
+        this.rejects = rejects;
+        List<ColumnMapping.Column> loaded = mapping.loadedColumns();
+        String columns = loaded.stream().map(ColumnMapping.Column::tableColumn).collect(Collectors.joining(", "));
+        String params = loaded.stream().map(c -> "?").collect(Collectors.joining(", "));
+        // Valid T-SQL, PostgreSQL and H2: a SELECT without FROM, filtered by the hash.
+        this.insertSql = "INSERT INTO " + targetTable + " (" + columns + ", row_hash, run_id) SELECT " + params
+                + ", ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + targetTable + " WHERE row_hash = ?)";
+    }
+
+    public String insertSql() {
+        return insertSql;
+    }
+
+    /** Outcome of one batch, also added to the run's ledger. */
+    public record Outcome(long inserted, long duplicate, long rejected) {
+    }
+
+    public Outcome write(LoadBatch batch, RunAccount run) throws SQLException {
+        List<LoadBatch.Reject> rejected = new ArrayList<>(batch.rejects());
+        long[] counts = new long[2]; // inserted, duplicate
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement insert = c.prepareStatement(insertSql)) {
+                if (!batch.rows().isEmpty()) {
+                    insert(c, insert, batch.rows(), run.runId(), counts, rejected);
+                }
+                rejects.write(c, run.runId(), rejected);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+        run.written(counts[0]).duplicate(counts[1]).deadLettered(rejected.size());
+        return new Outcome(counts[0], counts[1], rejected.size());
+    }
+
+    private void insert(Connection c, PreparedStatement insert, List<LoadBatch.Row> rows, String runId, long[] counts,
+                        List<LoadBatch.Reject> rejected) throws SQLException {
+        Savepoint savepoint = c.setSavepoint();
+        try {
+            if (rows.size() == 1) {
+                bind(insert, rows.get(0), runId);
+                tally(insert.executeUpdate(), counts);
+                return;
+            }
+            for (LoadBatch.Row row : rows) {
+                bind(insert, row, runId);
+                insert.addBatch();
+            }
+            for (int n : insert.executeBatch()) {
+                tally(n, counts);
+            }
+        } catch (SQLException e) {
+            if (isTransient(e)) {
+                throw e;
+            }
+            insert.clearBatch();
+            c.rollback(savepoint);
+            if (rows.size() == 1) {
+                if (isUniqueViolation(e)) {
+                    counts[1]++; // a parallel writer inserted the same row first: a duplicate, not an error
+                } else {
+                    LoadBatch.Row row = rows.get(0);
+                    rejected.add(new LoadBatch.Reject(row.line(), row.source().rawLine(),
+                            "line " + row.line() + ", database refused the row: " + databaseMessage(e), "database"));
+                }
+                return;
+            }
+            int half = rows.size() / 2;
+            insert(c, insert, rows.subList(0, half), runId, counts, rejected);
+            insert(c, insert, rows.subList(half, rows.size()), runId, counts, rejected);
+        }
+    }
+
+    private static void tally(int updateCount, long[] counts) {
+        if (updateCount == 1) {
+            counts[0]++;
+        } else if (updateCount == 0) {
+            counts[1]++;
+        } else {
+            // SUCCESS_NO_INFO (e.g. mssql-jdbc with useBulkCopyForBatchInsert=true): duplicates could not be counted.
+            throw new IllegalStateException("the JDBC driver returned update count " + updateCount
+                    + " instead of 0 or 1: exact duplicate counts need per-statement counts"
+                    + " (leave useBulkCopyForBatchInsert off for SQL Server)");
+        }
+    }
+
+    private void bind(PreparedStatement ps, LoadBatch.Row row, String runId) throws SQLException {
+        int p = 1;
+        for (int i = 0; i < mapping.columns().size(); i++) {
+            ColumnMapping.Column column = mapping.columns().get(i);
+            if (!column.loaded()) {
+                continue;
+            }
+            Object v = row.values()[i];
+            if (v == null) {
+                ps.setNull(p++, sqlType(column.type()));
+            } else if (v instanceof Long l) {
+                ps.setLong(p++, l);
+            } else if (v instanceof BigDecimal d) {
+                ps.setBigDecimal(p++, d);
+            } else if (v instanceof LocalDateTime t) {
+                ps.setObject(p++, t); // JDBC 4.2: no detour through the JVM's default zone
+            } else if (v instanceof Boolean b) {
+                ps.setBoolean(p++, b);
+            } else {
+                ps.setString(p++, (String) v);
+            }
+        }
+        ps.setString(p++, row.hash());
+        ps.setString(p++, runId);
+        ps.setString(p, row.hash());
+    }
+
+    private static int sqlType(ColumnType type) {
+        if (type instanceof ColumnType.IntegerType) {
+            return Types.BIGINT;
+        } else if (type instanceof ColumnType.DecimalType) {
+            return Types.DECIMAL;
+        } else if (type instanceof ColumnType.TimestampType) {
+            return Types.TIMESTAMP;
+        } else if (type instanceof ColumnType.BooleanType) {
+            return Types.BOOLEAN;
+        }
+        return Types.VARCHAR;
+    }
+
+    /** Failures that say nothing about the row: the connection, a deadlock, a timeout, the server going away. */
+    static boolean isTransient(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            String state = x.getSQLState();
+            if (x instanceof SQLTransientException || x instanceof SQLRecoverableException
+                    || x instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (state != null && (state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
+                    || state.startsWith("57") || state.startsWith("HYT"))) {
+                return true;
+            }
+            if (x.getNextException() == x) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** 23505 (PostgreSQL, H2) or SQL Server's 2601/2627 on the hash index. */
+    static boolean isUniqueViolation(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if ("23505".equals(x.getSQLState()) || x.getErrorCode() == 2601 || x.getErrorCode() == 2627) {
+                return true;
+            }
+            if (x.getNextException() == x) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static String databaseMessage(SQLException e) {
+        SQLException root = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
+        String message = root.getMessage() == null ? root.toString() : root.getMessage();
+        // H2 appends the statement; the reason is what matters.
+        int sql = message.indexOf("; SQL statement:");
+        return (sql > 0 ? message.substring(0, sql) : message) + (root.getSQLState() == null ? "" : " [SQLState " + root.getSQLState() + "]");
+    }
+
+}

@@ -1,0 +1,150 @@
+package dev.ferry.sql;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/**
+ * The type of one mapped column and how a report value becomes a database value. Conversion happens while the row is
+ * extracted, so a bad value is rejected with its column and reason before it ever reaches the database.
+ * Written in configuration as {@code integer}, {@code decimal(p,s)}, {@code timestamp(pattern, zone)},
+ * {@code text(max)}, {@code boolean} or {@code skip}.
+ */
+public sealed interface ColumnType {
+
+    /** The database value (Long, BigDecimal, LocalDateTime in UTC, String, Boolean); throws with the reason. */
+    Object convert(String value) throws ConversionException;
+
+    /** A canonical text of a converted value, so equal values hash equally however the report wrote them. */
+    default String normalized(Object value) {
+        return value.toString();
+    }
+
+    /** Why a value could not be converted; the message names no column (the caller adds it). */
+    final class ConversionException extends Exception {
+        public ConversionException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static ColumnType parse(String spec) {
+        String s = spec.trim();
+        String name = s.contains("(") ? s.substring(0, s.indexOf('(')).trim() : s;
+        String args = s.contains("(") ? s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')) : "";
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "integer":
+                return new IntegerType();
+            case "decimal": {
+                String[] ps = args.split(",");
+                return new DecimalType(Integer.parseInt(ps[0].trim()), Integer.parseInt(ps[1].trim()));
+            }
+            case "timestamp": {
+                int comma = args.lastIndexOf(',');
+                if (comma < 0) {
+                    throw new IllegalArgumentException("timestamp needs (pattern, zone), e.g. timestamp(yyyy-MM-dd HH:mm:ss, UTC)");
+                }
+                return new TimestampType(args.substring(0, comma).trim(), ZoneId.of(args.substring(comma + 1).trim()));
+            }
+            case "text":
+                return new TextType(Integer.parseInt(args.trim()));
+            case "boolean":
+                return new BooleanType();
+            case "skip":
+                return new Skip();
+            default:
+                throw new IllegalArgumentException("unknown column type '" + name
+                        + "' (expected integer, decimal(p,s), timestamp(pattern, zone), text(max), boolean or skip)");
+        }
+    }
+
+    record IntegerType() implements ColumnType {
+        @Override
+        public Object convert(String value) throws ConversionException {
+            try {
+                return Long.parseLong(value.trim());
+            } catch (NumberFormatException e) {
+                throw new ConversionException("'" + shorten(value) + "' is not a whole number");
+            }
+        }
+    }
+
+    record DecimalType(int precision, int scale) implements ColumnType {
+        @Override
+        public Object convert(String value) throws ConversionException {
+            BigDecimal d;
+            try {
+                d = new BigDecimal(value.trim());
+            } catch (NumberFormatException e) {
+                throw new ConversionException("'" + shorten(value) + "' is not a decimal number");
+            }
+            // Rounding would change the data silently: too many decimals or digits is a reject, not a truncation.
+            BigDecimal stripped = d.stripTrailingZeros();
+            if (stripped.scale() > scale) {
+                throw new ConversionException("'" + shorten(value) + "' has more than " + scale + " decimal places");
+            }
+            if (stripped.precision() - stripped.scale() > precision - scale) {
+                throw new ConversionException("'" + shorten(value) + "' does not fit decimal(" + precision + "," + scale + ")");
+            }
+            return d.setScale(scale);
+        }
+
+        @Override
+        public String normalized(Object value) {
+            return ((BigDecimal) value).stripTrailingZeros().toPlainString();
+        }
+    }
+
+    /** A local date-time in the report's zone, stored as UTC (the database column has no zone). */
+    record TimestampType(String pattern, ZoneId zone, DateTimeFormatter formatter) implements ColumnType {
+        TimestampType(String pattern, ZoneId zone) {
+            this(pattern, zone, DateTimeFormatter.ofPattern(pattern, Locale.ROOT));
+        }
+
+        @Override
+        public Object convert(String value) throws ConversionException {
+            try {
+                LocalDateTime local = LocalDateTime.parse(value.trim(), formatter);
+                return local.atZone(zone).withZoneSameInstant(ZoneOffset.UTC).toLocalDateTime();
+            } catch (DateTimeParseException e) {
+                throw new ConversionException("'" + shorten(value) + "' is not a timestamp of pattern " + pattern);
+            }
+        }
+    }
+
+    record TextType(int maxLength) implements ColumnType {
+        @Override
+        public Object convert(String value) throws ConversionException {
+            if (value.length() > maxLength) {
+                throw new ConversionException(value.length() + " characters, at most " + maxLength + " allowed");
+            }
+            return value;
+        }
+    }
+
+    record BooleanType() implements ColumnType {
+        @Override
+        public Object convert(String value) throws ConversionException {
+            switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "true": case "1": case "yes": return Boolean.TRUE;
+                case "false": case "0": case "no": return Boolean.FALSE;
+                default: throw new ConversionException("'" + shorten(value) + "' is not a boolean (True/False, 1/0, Yes/No)");
+            }
+        }
+    }
+
+    /** A report column that is read (the header must list it) but not loaded. */
+    record Skip() implements ColumnType {
+        @Override
+        public Object convert(String value) {
+            return null;
+        }
+    }
+
+    private static String shorten(String value) {
+        return value.length() <= 60 ? value : value.substring(0, 57) + "...";
+    }
+}

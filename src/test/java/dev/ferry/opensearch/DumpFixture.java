@@ -1,0 +1,197 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.OpenSearchNode;
+import dev.ferry.embedded.S3ProxyServer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * An index of awkward documents in the embedded OpenSearch, a bucket in S3Proxy, and the readers the dump tests use
+ * to compare what landed in S3 with what was indexed, byte for byte.
+ */
+final class DumpFixture {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    final OpenSearchNode openSearch = EmbeddedServices.shared().openSearch();
+    final S3ProxyServer s3 = EmbeddedServices.shared().s3();
+    final String index;
+    final String bucket;
+    /** The dump line expected for each document id: the indexed _source bytes, verbatim. */
+    final Map<String, String> expectedLines = new LinkedHashMap<>();
+
+    DumpFixture(String name) {
+        int n = SEQ.incrementAndGet();
+        String unique = name + "-" + n + "-" + Long.toString(System.nanoTime() % 1_000_000, 36);
+        this.index = unique.toLowerCase(Locale.ROOT);
+        this.bucket = ("b-" + unique).toLowerCase(Locale.ROOT);
+        s3.client().createBucket(b -> b.bucket(bucket));
+    }
+
+    /** Settings that switch the pipeline on for this index and bucket, with small pages and parts. */
+    Map<String, String> settings(Path work) {
+        Map<String, String> o = new HashMap<>();
+        o.put("ferry.opensearch-to-s3.enabled", "true");
+        o.put("ferry.opensearch-to-s3.index", index);
+        o.put("ferry.opensearch-to-s3.bucket", bucket);
+        o.put("ferry.opensearch-to-s3.prefix", "dumps");
+        o.put("ferry.opensearch-to-s3.schedule", "0 0 0 1 1 ? 2099");
+        o.put("ferry.opensearch-to-s3.page-size", "50");
+        o.put("ferry.opensearch-to-s3.part-max-docs", "120");
+        o.put("ferry.opensearch-to-s3.slices", "2");
+        o.put("ferry.opensearch-to-s3.uploads-in-flight", "2");
+        o.put("ferry.opensearch-to-s3.spool-dir", work.resolve("spool").toString());
+        o.put("ferry.opensearch-to-s3.request-dir", work.resolve("requests").toString());
+        o.put("ferry.opensearch-to-s3.progress-every-seconds", "1");
+        o.put("ferry.opensearch.hosts", openSearch.hostAddress());
+        o.put("ferry.s3.endpoint", s3.endpoint().toString());
+        o.put("ferry.s3.path-style", "true");
+        o.put("ferry.s3.region", s3.region());
+        o.put("ferry.s3.access-key", s3.accessKey());
+        o.put("ferry.s3.secret-key", s3.secretKey());
+        o.put("ferry.retry.max-attempts", "2");
+        o.put("ferry.retry.initial-delay-ms", "50");
+        o.put("ferry.retry.max-delay-ms", "200");
+        return o;
+    }
+
+    /** Indexes {@code plain} ordinary documents plus a set of awkward ones; returns how many documents in all. */
+    int seed(int plain) throws Exception {
+        createIndex();
+        Map<String, String[]> docs = new LinkedHashMap<>(); // id -> {routing or null, source}
+        docs.put("float-95", new String[]{null, "{\"score\":95.0,\"ratio\":1.10,\"tiny\":1e-7,\"exp\":1E+5,\"neg\":-0.0}"});
+        docs.put("big-numbers", new String[]{null, "{\"big\":123456789012345678901234567890,\"long\":9223372036854775807,"
+                + "\"precise\":3.141592653589793238462643383279}"});
+        docs.put("unicode", new String[]{null, "{\"text\":\"Grüße, 東京, emoji 🚢🌊, combining é, rtl שלום\","
+                + "\"escaped\":\"tab\\tquote\\\"backslash\\\\ \\u00e9 \\ud83d\\udea2\"}"});
+        docs.put("spacing", new String[]{null, "{ \"a\" : 1 ,\n  \"b\" : [ 1, 2 , 3 ] }"});
+        docs.put("nested", new String[]{null, "{\"a\":{\"b\":{\"c\":{\"d\":[{\"e\":1},{\"e\":[true,false,null]}]}}},\"empty\":{},\"list\":[]}"});
+        docs.put("routed-1", new String[]{"tenant-α", "{\"tenant\":\"α\",\"n\":1}"});
+        docs.put("routed-2", new String[]{"tenant-β/42", "{\"tenant\":\"β\",\"n\":2}"});
+        docs.put("ïd with spaces & ünïcode", new String[]{null, "{\"odd\":\"id\"}"});
+        docs.put("large", new String[]{null, "{\"blob\":\"" + "x".repeat(2_000_000) + "\",\"after\":95.0}"});
+        for (int i = 0; i < plain; i++) {
+            docs.put(String.format("doc-%07d", i), new String[]{i % 7 == 0 ? "r" + (i % 3) : null,
+                    "{\"n\":" + i + ",\"price\":" + (i % 100) + ".0,\"name\":\"item " + i + " ✓\",\"tags\":[\"a\",\"b\"]}"});
+        }
+        StringBuilder bulk = new StringBuilder();
+        int inBulk = 0;
+        for (Map.Entry<String, String[]> e : docs.entrySet()) {
+            String id = e.getKey();
+            String routing = e.getValue()[0];
+            String source = e.getValue()[1];
+            String meta = "{\"_id\":" + JSON.writeValueAsString(id) + (routing == null ? "" : ",\"routing\":"
+                    + JSON.writeValueAsString(routing)) + "}";
+            bulk.append("{\"index\":").append(meta).append("}\n").append(source.replace("\n", " ")).append('\n');
+            // the bulk API needs one line per source: the stored bytes are the line as sent
+            expectedLines.put(id, "{\"_index\":\"" + index + "\",\"_id\":" + JSON.writeValueAsString(id)
+                    + (routing == null ? "" : ",\"_routing\":" + JSON.writeValueAsString(routing))
+                    + ",\"_source\":" + source.replace("\n", " ") + "}");
+            if (++inBulk == 2000) {
+                sendBulk(bulk.toString());
+                bulk.setLength(0);
+                inBulk = 0;
+            }
+        }
+        if (inBulk > 0) {
+            sendBulk(bulk.toString());
+        }
+        http("POST", "/" + index + "/_refresh", null);
+        return docs.size();
+    }
+
+    private void createIndex() throws Exception {
+        http("PUT", "/" + index, "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0},"
+                + "\"mappings\":{\"dynamic\":false,\"properties\":{\"n\":{\"type\":\"long\"}}}}");
+    }
+
+    private void sendBulk(String body) throws Exception {
+        JsonNode r = JSON.readTree(http("POST", "/" + index + "/_bulk", body));
+        if (r.path("errors").asBoolean()) {
+            throw new IllegalStateException("bulk errors: " + r.toString().substring(0, Math.min(2000, r.toString().length())));
+        }
+    }
+
+    String http(String method, String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(openSearch.url() + path))
+                .header("Content-Type", body != null && path.contains("_bulk") ? "application/x-ndjson" : "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + ": "
+                    + r.body().substring(0, Math.min(2000, r.body().length())));
+        }
+        return r.body();
+    }
+
+    /** Open points in time on the node. */
+    int openPits() throws Exception {
+        return JSON.readTree(http("GET", "/_search/point_in_time/_all", null)).path("pits").size();
+    }
+
+    S3Client client() {
+        return s3.client();
+    }
+
+    List<String> keys(String prefix) {
+        return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    /** The one dump folder (dumps/<index>/<id>/) a test produced under {@code prefix}. */
+    List<String> dumpFolders(String prefix) {
+        return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + "/" + index + "/").delimiter("/"))
+                .commonPrefixes().stream().map(p -> p.prefix()).sorted().toList();
+    }
+
+    byte[] object(String key) {
+        return client().getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    JsonNode json(String key) throws IOException {
+        return JSON.readTree(object(key));
+    }
+
+    /** Every line of every part listed in the manifest (or found under the folder), in order. */
+    static List<String> lines(byte[] gzipped) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(
+                new java.io.ByteArrayInputStream(gzipped)), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lines.add(line);
+            }
+        }
+        return lines;
+    }
+
+    static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}

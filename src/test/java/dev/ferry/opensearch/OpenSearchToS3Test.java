@@ -1,0 +1,219 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.accounting.PipelineMetrics;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.testing.FerryUnderTest;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * opensearch-to-s3 against a real OpenSearch node and a real S3Proxy: the parts hold exactly the indexed documents
+ * (sources byte for byte), the manifest counts them, and a dump that cannot finish leaves no manifest and a failed run.
+ */
+class OpenSearchToS3Test {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void dumpsAwkwardDocumentsByteForByteAndTheManifestCountsThem() throws Exception {
+        DumpFixture f = new DumpFixture("awkward");
+        int total = f.seed(1_000);
+        try (FerryUnderTest ferry = FerryUnderTest.start(f.settings(work))) {
+            RunAccount run = dump(ferry, f.index);
+
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(run.read()).isEqualTo(total);
+            assertThat(run.written()).isEqualTo(total);
+
+            List<String> folders = f.dumpFolders("dumps");
+            assertThat(folders).hasSize(1);
+            String folder = folders.get(0);
+            JsonNode manifest = f.json(folder + "manifest.json");
+            assertThat(manifest.path("index").asText()).isEqualTo(f.index);
+            assertThat(manifest.path("documents").asLong()).isEqualTo(total);
+            assertThat(manifest.path("documentsAtSnapshot").asLong()).isEqualTo(total);
+            assertThat(f.keys(folder)).doesNotContain(folder + "checkpoint.json");
+
+            List<String> lines = new ArrayList<>();
+            long fromParts = 0;
+            List<String> partKeys = new ArrayList<>();
+            for (JsonNode part : manifest.path("parts")) {
+                byte[] object = f.object(part.path("key").asText());
+                assertThat(object.length).isEqualTo(part.path("bytes").asLong());
+                assertThat(DumpFixture.sha256(object)).isEqualTo(part.path("sha256").asText());
+                List<String> partLines = DumpFixture.lines(object);
+                assertThat(partLines).hasSize(part.path("documents").asInt());
+                fromParts += partLines.size();
+                lines.addAll(partLines);
+                partKeys.add(part.path("key").asText());
+            }
+            assertThat(fromParts).isEqualTo(total);
+            assertThat(partKeys).allMatch(k -> k.matches(java.util.regex.Pattern.quote(folder) + "part-\\d{5}\\.ndjson\\.gz"));
+            // the bucket holds exactly the manifest's parts and the manifest
+            List<String> expectedKeys = new ArrayList<>(partKeys);
+            expectedKeys.add(folder + "manifest.json");
+            assertThat(f.keys(folder)).containsExactlyInAnyOrderElementsOf(expectedKeys);
+
+            // byte for byte: every line is exactly {"_index","_id","_routing"?,"_source":<the indexed bytes>}
+            assertThat(lines).hasSize(total).doesNotHaveDuplicates();
+            assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(f.expectedLines.values()));
+            assertThat(lines).contains(f.expectedLines.get("float-95"), f.expectedLines.get("big-numbers"),
+                    f.expectedLines.get("unicode"), f.expectedLines.get("routed-2"), f.expectedLines.get("large"));
+            assertThat(f.expectedLines.get("float-95")).contains("\"score\":95.0,\"ratio\":1.10");
+
+            assertThat(f.openPits()).as("points in time left open").isZero();
+            String metrics = ferry.get("metrics").body();
+            assertThat(metrics).contains("ferry_records_read_total{pipeline=\"opensearch-to-s3\"} " + total + ".0")
+                    .contains("ferry_records_written_total{pipeline=\"opensearch-to-s3\"} " + total + ".0")
+                    .contains("ferry_runs_succeeded_total{pipeline=\"opensearch-to-s3\"} 1.0")
+                    .contains("ferry_dump_documents_snapshot{pipeline=\"opensearch-to-s3\"}")
+                    .contains("ferry_dump_eta_seconds{pipeline=\"opensearch-to-s3\"}");
+        }
+    }
+
+    @Test
+    void anS3OutageThatOutlastsTheRetriesFailsTheRunLoudlyAndLeavesNoManifest() throws Exception {
+        DumpFixture f = new DumpFixture("outage");
+        int total = f.seed(20_000);
+        try (CuttableTcpProxy proxy = new CuttableTcpProxy(f.s3.endpoint())) {
+            Map<String, String> settings = new HashMap<>(f.settings(work));
+            settings.put("ferry.s3.endpoint", proxy.endpoint().toString());
+            settings.put("ferry.opensearch-to-s3.uploads-in-flight", "1");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                CompletableFuture<RunAccount> dump = dumpAsync(ferry, f.index);
+                // S3 goes away once the dump has put some parts safely in S3
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> f.keys("dumps/").stream().anyMatch(k -> k.endsWith("checkpoint.json")));
+                proxy.cut();
+                RunAccount run = dump.get(120, TimeUnit.SECONDS);
+
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(run.failure()).contains("no manifest written");
+                assertThat(run.written()).isLessThan(total);
+                assertThat(run.retried()).isPositive();
+                String folder = f.dumpFolders("dumps").get(0);
+                assertThat(f.keys(folder)).contains(folder + "checkpoint.json").doesNotContain(folder + "manifest.json");
+                assertThat(f.openPits()).as("points in time left open").isZero();
+                assertThat(ferry.bean("runs", Runs.class).metrics().value("opensearch-to-s3",
+                        PipelineMetrics.Count.RUNS_FAILED)).isEqualTo(1.0);
+                assertThat(ferry.get("metrics").body())
+                        .contains("ferry_runs_failed_total{pipeline=\"opensearch-to-s3\"} 1.0")
+                        .doesNotContain(f.s3.secretKey());
+                assertThat(run.failure()).doesNotContain(f.s3.secretKey());
+            }
+        }
+    }
+
+    @Test
+    void aDumpCutOffMidwayIsResumedFromItsCheckpointAndHoldsTheSameDocumentsAsAnUninterruptedOne() throws Exception {
+        DumpFixture f = new DumpFixture("resume");
+        int total = f.seed(20_000);
+        long resumedFrom;
+        try (CuttableTcpProxy proxy = new CuttableTcpProxy(f.s3.endpoint())) {
+            Map<String, String> settings = new HashMap<>(f.settings(work));
+            settings.put("ferry.s3.endpoint", proxy.endpoint().toString());
+            try (FerryUnderTest first = FerryUnderTest.start(settings)) {
+                CompletableFuture<RunAccount> dump = dumpAsync(first, f.index);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> f.keys("dumps/").stream().anyMatch(k -> k.endsWith("checkpoint.json")));
+                proxy.cut();
+                RunAccount run = dump.get(120, TimeUnit.SECONDS);
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.FAILED);
+            }
+        }
+        String folder = f.dumpFolders("dumps").get(0);
+        resumedFrom = f.json(folder + "checkpoint.json").path("documents").asLong();
+        assertThat(resumedFrom).isPositive().isLessThan(total);
+
+        // a new Ferry process (the old one is gone, and so is its point in time) dumps the same index again
+        try (FerryUnderTest second = FerryUnderTest.start(f.settings(work))) {
+            RunAccount resumed = dump(second, f.index);
+            assertThat(resumed.status()).as(resumed.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(resumed.subject()).contains("(resumed)");
+            assertThat(resumed.read()).isEqualTo(total - resumedFrom);
+            assertThat(resumed.written()).isEqualTo(total - resumedFrom);
+            assertThat(f.dumpFolders("dumps")).containsExactly(folder);
+
+            List<String> lines = linesOf(f, folder);
+            assertThat(lines).hasSize(total).doesNotHaveDuplicates();
+            assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
+
+            // the next dump of the index is a new, uninterrupted one: same documents, line for line
+            RunAccount again = dump(second, f.index);
+            assertThat(again.status()).as(again.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            List<String> folders = f.dumpFolders("dumps");
+            assertThat(folders).hasSize(2);
+            List<String> uninterrupted = linesOf(f, folders.get(1).equals(folder) ? folders.get(0) : folders.get(1));
+            assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(uninterrupted))
+                    .isEqualTo(new HashSet<>(f.expectedLines.values()));
+            assertThat(f.openPits()).as("points in time left open").isZero();
+        }
+    }
+
+    @Test
+    void oneShotModeDumpsTheIndexThenExitsZeroAndOneWhenTheDumpFails() throws Exception {
+        DumpFixture f = new DumpFixture("oneshot");
+        int total = f.seed(300);
+        Map<String, String> settings = new HashMap<>(f.settings(work));
+        settings.put("ferry.opensearch-to-s3.one-shot", "true");
+        assertThat(runToExit(settings)).isZero();
+        String folder = f.dumpFolders("dumps").get(0);
+        assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
+
+        settings.put("ferry.opensearch-to-s3.bucket", f.bucket + "-missing");
+        assertThat(runToExit(settings)).isEqualTo(1);
+    }
+
+    static int runToExit(Map<String, String> overrides) throws Exception {
+        Map<String, String> all = new HashMap<>(overrides);
+        int port = FerryUnderTest.freePort();
+        all.put("ferry.routes-dir", FerryUnderTest.PROJECT_DIR.resolve("routes").toString());
+        all.put("ferry.management.port", String.valueOf(port));
+        all.put("camel.management.host", "127.0.0.1");
+        all.put("ferry.db.url", "jdbc:h2:mem:ferry-" + port + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        dev.ferry.Ferry ferry = dev.ferry.Ferry.create(dev.ferry.config.FerryConfig.load(
+                FerryUnderTest.PROJECT_DIR.resolve("application.properties"), null, Map.of(), all));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return ferry.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(120, TimeUnit.SECONDS);
+    }
+
+    static List<String> linesOf(DumpFixture f, String folder) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (JsonNode part : f.json(folder + "manifest.json").path("parts")) {
+            lines.addAll(DumpFixture.lines(f.object(part.path("key").asText())));
+        }
+        return lines;
+    }
+
+    static RunAccount dump(FerryUnderTest ferry, String index) {
+        ProducerTemplate producer = ferry.camelContext().createProducerTemplate();
+        return producer.requestBody("direct:opensearch-to-s3-dump", new OpenSearchDumps.DumpRequest(index, null),
+                RunAccount.class);
+    }
+
+    static CompletableFuture<RunAccount> dumpAsync(FerryUnderTest ferry, String index) {
+        return CompletableFuture.supplyAsync(() -> dump(ferry, index));
+    }
+}
