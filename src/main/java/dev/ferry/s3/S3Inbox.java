@@ -31,10 +31,17 @@ public final class S3Inbox {
     private final String prefix;
     private final DoneAction doneAction;
     private final String processedPrefix;
+    private final java.util.List<String> keySuffixes;
 
+    /**
+     * @param keySuffixes comma-separated key endings that are data (e.g. {@code .ndjson,.jsonl,.gz}); others, such as
+     *                    a dump's {@code manifest.json} and {@code checkpoint.json}, are left alone. Empty: every key.
+     */
     public S3Inbox(S3Client s3, String bucket, String prefix, String doneAction, String processedPrefix,
-                   String deadLetterBucket) {
+                   String deadLetterBucket, String keySuffixes) {
         S3ToOpenSearchSettings.crossCheck(bucket, prefix, doneAction, processedPrefix, deadLetterBucket);
+        this.keySuffixes = keySuffixes == null ? java.util.List.of() : java.util.Arrays.stream(keySuffixes.split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).toList();
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix == null ? "" : prefix;
@@ -47,9 +54,14 @@ public final class S3Inbox {
         return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key)
                 .filter(key -> !key.endsWith("/"))
+                .filter(this::isData)
                 .filter(key -> doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix))
                 .filter(key -> doneAction != DoneAction.TAG || !tagged(key))
                 .iterator();
+    }
+
+    boolean isData(String key) {
+        return keySuffixes.isEmpty() || keySuffixes.stream().anyMatch(key::endsWith);
     }
 
     private boolean tagged(String key) {

@@ -16,6 +16,8 @@ public final class S3ToOpenSearchSettings {
     public static void addRules(SettingsValidator v) {
         v.require(PREFIX + "bucket", S3ToOpenSearchSettings::isBucket, "an S3 bucket name (3-63 of a-z 0-9 . -)");
         v.optional(PREFIX + "prefix", s -> !s.startsWith("/"), "a key prefix without a leading slash, e.g. incoming/");
+        v.optional(PREFIX + "key-suffixes", s -> s.matches("[^,\\s]+(\\s*,\\s*[^,\\s]+)*"),
+                "comma-separated key endings such as .ndjson,.jsonl,.gz (empty: every key)");
         v.require(PREFIX + "index", S3ToOpenSearchSettings::isIndexName,
                 "an OpenSearch index name (lower case, no spaces or \\ / * ? \" < > | , #, not starting with _ - +)");
         v.require(PREFIX + "index-from-line", s -> s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"), "true or false");

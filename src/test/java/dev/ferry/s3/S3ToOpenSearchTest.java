@@ -71,6 +71,8 @@ class S3ToOpenSearchTest {
         String big = "{\"tag\":\"long\",\"n\":1,\"blob\":\"" + "many words ".repeat(200_000) + "\"}\n"; // ~2.2 MB: indexed
         String tooBig = "{\"tag\":\"long\",\"n\":2,\"blob\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}\n";  // over 4 MB
         f.put("incoming/long.ndjson", (big + tooBig + "{\"tag\":\"long\",\"n\":3}\n").getBytes());
+        // a dump's manifest is not data: left alone, never indexed
+        f.put("incoming/manifest.json", "{\"index\":\"x\",\"total\":3}".getBytes());
 
         Map<String, String> overrides = f.overrides();
         overrides.put("ferry.s3-to-opensearch.bulk-max-docs", "250");
@@ -84,7 +86,8 @@ class S3ToOpenSearchTest {
                     objects.stream().allMatch(k -> succeeded(runs, f.bucket + "/incoming/" + k)));
 
             // every object marked done: moved from incoming/ to processed/
-            await().atMost(Duration.ofSeconds(10)).until(() -> f.keys(f.bucket, "incoming/").isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.keys(f.bucket, "incoming/").size() == 1);
+            assertThat(f.keys(f.bucket, "incoming/")).containsExactly("incoming/manifest.json");
             assertThat(f.keys(f.bucket, "processed/")).containsExactlyElementsOf(objects.stream().map(k -> "processed/" + k).toList());
 
             // every good document indexed exactly once
