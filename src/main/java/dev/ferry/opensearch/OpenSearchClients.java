@@ -8,27 +8,18 @@ import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.util.Timeout;
 import org.opensearch.client.RestClient;
-import org.opensearch.client.json.jackson.JacksonJsonpMapper;
-import org.opensearch.client.opensearch.OpenSearchClient;
-import org.opensearch.client.transport.rest_client.RestClientTransport;
 
 import javax.net.ssl.SSLContext;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Builds the opensearch-java clients (the ones camel-opensearch itself ships) from Ferry's {@code ferry.opensearch.*}
+ * Builds the low-level OpenSearch RestClient (the one camel-opensearch and opensearch-java ship) from Ferry's {@code ferry.opensearch.*}
  * settings: hosts, Basic auth, TLS with the JVM's trust store. The password is handed to the HTTP client only.
  */
 public final class OpenSearchClients {
 
     private OpenSearchClients() {
-    }
-
-    public static OpenSearchClient create(String hosts, boolean tls, String user, String password, int timeoutMs,
-                                          int maxConnections) {
-        return new OpenSearchClient(new RestClientTransport(restClient(hosts, tls, user, password, timeoutMs,
-                maxConnections), new JacksonJsonpMapper()));
     }
 
     /** The low-level client under opensearch-java's transport: plain requests, pooled connections, auth, TLS. */
