@@ -61,10 +61,6 @@ public class FerryBeans implements CamelConfiguration {
         HikariDataSource dataSource = dataSource(pc);
         context.getRegistry().bind("ferryDataSource", dataSource);
 
-        // Bound even when the pipeline is off: its routes are created (not started) either way. Binding touches no
-        // server; the tables are migrated at the first run.
-        dev.ferry.report.ReportToSqlBeans.bind(context, pc, dataSource, runs);
-
         Set<Pipeline.Service> needed = EnumSet.noneOf(Pipeline.Service.class);
         Set<String> buckets = new TreeSet<>();
         for (Pipeline p : Pipeline.values()) {

@@ -19,15 +19,20 @@ import javax.sql.DataSource;
 import java.time.Clock;
 
 /**
- * Binds the beans routes/report-to-sql.camel.yaml uses, from the {@code ferry.report-to-sql.*} settings. Called by
- * FerryBeans; nothing here connects to a server.
+ * Binds the beans routes/report-to-sql.camel.yaml uses, from the {@code ferry.report-to-sql.*} settings. Named in
+ * {@code camel.main.configuration-classes} after {@link dev.ferry.FerryBeans}, whose data source and ledger it uses;
+ * nothing here connects to a server (the tables are migrated at the first run).
  */
-public final class ReportToSqlBeans {
+public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
 
-    private ReportToSqlBeans() {
+    @Override
+    public void configure(CamelContext context) {
+        bind(context, context.getPropertiesComponent(),
+                context.getRegistry().lookupByNameAndType("ferryDataSource", DataSource.class),
+                context.getRegistry().lookupByNameAndType("runs", Runs.class));
     }
 
-    public static void bind(CamelContext context, PropertiesComponent pc, DataSource dataSource, Runs runs) {
+    static void bind(CamelContext context, PropertiesComponent pc, DataSource dataSource, Runs runs) {
         ReportToSqlSettings settings = new ReportToSqlSettings(key -> pc.resolveProperty(key).orElse(null));
         ColumnMapping mapping = settings.columns();
         RunStateRepository runState = new RunStateRepository(dataSource, settings.runTable(), Clock.systemUTC());

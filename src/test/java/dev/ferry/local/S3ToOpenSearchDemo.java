@@ -31,7 +31,8 @@ public final class S3ToOpenSearchDemo implements PipelineDemo {
 
     public static final String BUCKET = "ferry-demo-inbox";
     public static final String DEAD_LETTER_BUCKET = "ferry-demo-dead-letters";
-    public static final String INDEX = "ferry-demo-documents";
+    // Its own index: opensearch-to-s3's demo dumps ferry-demo-documents at the same time in local mode.
+    public static final String INDEX = "ferry-demo-orders";
     public static final int OBJECTS = 5;
     public static final int DOCS_PER_OBJECT = 10_000;
     public static final int BAD_LINES = 2;
@@ -100,7 +101,10 @@ public final class S3ToOpenSearchDemo implements PipelineDemo {
         return Set.copyOf(subjects);
     }
 
+    /** A fresh index every time, with the mapping the bad-price line conflicts with. */
     private static void createIndex(OpenSearchNode node) throws IOException, InterruptedException {
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.url() + "/" + INDEX)).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding());
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.url() + "/" + INDEX))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"mappings\":{\"properties\":{\"order\":{\"type\":\"keyword\"},"
