@@ -147,10 +147,14 @@ class OpenSearchToS3Test {
         try (CuttableTcpProxy proxy = new CuttableTcpProxy(f.s3.endpoint())) {
             Map<String, String> settings = new HashMap<>(base);
             settings.put("ferry.s3.endpoint", proxy.endpoint().toString());
+            // the first Ferry reads its slices one after another, so that it is cut off with one slice finished
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].pool-size", "1");
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].max-pool-size", "1");
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].max-queue-size", "10");
             try (FerryUnderTest first = FerryUnderTest.start(settings)) {
                 CompletableFuture<RunAccount> dump = dumpAsync(first, f.index);
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> f.keys("dumps/").stream().anyMatch(k -> k.endsWith("checkpoint.json")));
+                        .until(() -> oneSliceFinished(f));
                 proxy.cut();
                 RunAccount run = dump.get(120, TimeUnit.SECONDS);
                 assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.FAILED);
@@ -160,6 +164,8 @@ class OpenSearchToS3Test {
         JsonNode checkpoint = f.json(folder + "checkpoint.json");
         assertThat(checkpoint.path("sort").asText()).isEqualTo(expectedSort);
         assertThat(checkpoint.path("documents").asLong()).isPositive().isLessThan(total);
+        assertThat(checkpoint.path("slicePositions").findValues("done")).contains(
+                com.fasterxml.jackson.databind.node.BooleanNode.TRUE, com.fasterxml.jackson.databind.node.BooleanNode.FALSE);
         // what the resume keeps: everything committed (by _id position), or only the finished slices' parts
         Set<Integer> finished = new HashSet<>();
         for (JsonNode p : checkpoint.path("slicePositions")) {
@@ -206,6 +212,16 @@ class OpenSearchToS3Test {
                     .isEqualTo(new HashSet<>(f.expectedLines.values()));
             assertThat(f.openPits()).as("points in time left open").isZero();
         }
+    }
+
+    private static boolean oneSliceFinished(DumpFixture f) throws Exception {
+        for (String folder : f.dumpFolders("dumps")) {
+            if (f.keys(folder).contains(folder + "checkpoint.json")) {
+                return f.json(folder + "checkpoint.json").path("slicePositions").findValues("done").stream()
+                        .anyMatch(JsonNode::asBoolean);
+            }
+        }
+        return false;
     }
 
     /** OpenSearch 3.x: sort=auto reads by _shard_doc; the dump is complete and byte for byte. */
