@@ -27,8 +27,9 @@ public record OpenSearchToS3Settings(String index, String query, String bucket, 
                 "a Quartz cron expression with seconds, e.g. 0 0 2 * * ? (02:00 every day)");
         v.require(PREFIX + "page-size", s -> between(s, 1, 10_000), "a whole number from 1 to 10000 (index.max_result_window)");
         v.require(PREFIX + "slices", s -> between(s, 1, 64), "a whole number from 1 to 64");
-        v.require(PREFIX + "sort", s -> s.equals("_id") || s.equals("_shard_doc"), "_id (resumable after the point in time"
-                + " expired) or _shard_doc (fastest; resumable only while the point in time lives)");
+        v.require(PREFIX + "sort", s -> s.equals("auto") || s.equals("_shard_doc") || s.equals("_doc") || s.equals("_id"),
+                "auto (index order: _shard_doc on OpenSearch 3.x, _doc one slice per shard on 2.x), _shard_doc, _doc"
+                + " (one index) or _id (slow: the server sorts every id)");
         v.require(PREFIX + "keep-alive", s -> s.matches("[1-9][0-9]*(s|m|h)"), "a duration such as 30s, 10m or 1h");
         v.require(PREFIX + "part-max-docs", s -> between(s, 1, Long.MAX_VALUE), "a whole number >= 1");
         v.require(PREFIX + "part-max-bytes", s -> between(s, 1024, Long.MAX_VALUE), "a number of bytes >= 1024");

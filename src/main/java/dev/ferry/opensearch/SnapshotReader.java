@@ -91,14 +91,59 @@ public final class SnapshotReader {
         return true;
     }
 
+    /** Primary shards per concrete index behind {@code index} (an index, alias or pattern). */
+    public java.util.Map<String, Integer> primaryShards(String index) {
+        JsonNode groups = json(request("/" + encode(index) + "/_search_shards").GET()).path("shards");
+        java.util.Map<String, Integer> shards = new java.util.TreeMap<>();
+        for (JsonNode group : groups) {
+            if (group.size() > 0) {
+                shards.merge(group.get(0).path("index").asText(), 1, Integer::sum);
+            }
+        }
+        return shards;
+    }
+
+    /**
+     * True when the server sorts a point in time by {@code _shard_doc} (the tiebreaker OpenSearch 3.x recommends for
+     * point in time with search_after); OpenSearch 2.x answers 400 "No mapping found for [_shard_doc]".
+     */
+    public boolean supportsShardDoc(String pitId, String keepAlive) {
+        HttpResponse<String> r = send(request("/_search").POST(HttpRequest.BodyPublishers.ofString(write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("size", 1);
+            g.writeBooleanField("track_total_hits", false);
+            writePit(g, pitId, keepAlive);
+            g.writeArrayFieldStart("sort");
+            g.writeStartObject();
+            g.writeStringField("_shard_doc", "asc");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }))));
+        if (r.statusCode() == 200) {
+            return true;
+        }
+        if (r.statusCode() == 400 && r.body().contains("_shard_doc")) {
+            return false;
+        }
+        parse(r); // any other answer is a failure
+        return false;
+    }
+
     /** Documents matching {@code queryJson} in the point in time; {@code -1} when the point in time is gone. */
     public long count(String pitId, String keepAlive, String queryJson) {
+        return count(pitId, keepAlive, queryJson, 0, 1);
+    }
+
+    /** Documents of one slice of the point in time; {@code -1} when the point in time is gone. */
+    public long count(String pitId, String keepAlive, String queryJson, int slice, int slices) {
         HttpResponse<String> r = send(request("/_search").POST(HttpRequest.BodyPublishers.ofString(write(g -> {
             g.writeStartObject();
             g.writeNumberField("size", 0);
             g.writeBooleanField("track_total_hits", true);
             writePit(g, pitId, keepAlive);
             writeQuery(g, queryJson);
+            writeSlice(g, slice, slices);
             g.writeEndObject();
         }))));
         if (r.statusCode() == 404) {
@@ -132,12 +177,7 @@ public final class SnapshotReader {
             g.writeStringField(sortField, "asc");
             g.writeEndObject();
             g.writeEndArray();
-            if (slices > 1) {
-                g.writeObjectFieldStart("slice");
-                g.writeNumberField("id", slice);
-                g.writeNumberField("max", slices);
-                g.writeEndObject();
-            }
+            writeSlice(g, slice, slices);
             if (searchAfter != null) {
                 g.writeFieldName("search_after");
                 g.writeRawValue(new String(searchAfter, StandardCharsets.UTF_8));
@@ -171,6 +211,15 @@ public final class SnapshotReader {
         g.writeStringField("id", pitId);
         g.writeStringField("keep_alive", keepAlive);
         g.writeEndObject();
+    }
+
+    private static void writeSlice(JsonGenerator g, int slice, int slices) throws IOException {
+        if (slices > 1) {
+            g.writeObjectFieldStart("slice");
+            g.writeNumberField("id", slice);
+            g.writeNumberField("max", slices);
+            g.writeEndObject();
+        }
     }
 
     private static void writeQuery(JsonGenerator g, String queryJson) throws IOException {

@@ -38,7 +38,7 @@ final class DumpFixture {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    final OpenSearchNode openSearch = EmbeddedServices.shared().openSearch();
+    final OpenSearchNode openSearch;
     final S3ProxyServer s3 = EmbeddedServices.shared().s3();
     final String index;
     final String bucket;
@@ -46,6 +46,11 @@ final class DumpFixture {
     final Map<String, String> expectedLines = new LinkedHashMap<>();
 
     DumpFixture(String name) {
+        this(name, EmbeddedServices.DEFAULT_OPENSEARCH_LINE);
+    }
+
+    DumpFixture(String name, dev.ferry.embedded.OpenSearchLine line) {
+        this.openSearch = EmbeddedServices.shared().openSearch(line);
         int n = SEQ.incrementAndGet();
         String unique = name + "-" + n + "-" + Long.toString(System.nanoTime() % 1_000_000, 36);
         this.index = unique.toLowerCase(Locale.ROOT);

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -121,29 +122,68 @@ class OpenSearchToS3Test {
         }
     }
 
+    /**
+     * sort=auto on OpenSearch 2.x reads in doc order, one slice per shard (3 here). The first Ferry fails and releases
+     * its point in time, so the resume is the expired case: the finished slices' parts stay, the unfinished slices
+     * are read again from their start on a new point in time.
+     */
     @Test
     void aDumpCutOffMidwayIsResumedFromItsCheckpointAndHoldsTheSameDocumentsAsAnUninterruptedOne() throws Exception {
+        resumeHoldsTheSameDocumentsAsAnUninterruptedDump("auto", "_doc");
+    }
+
+    /** sort=_id: after the point in time expired, every slice continues by _id position on a new one. */
+    @Test
+    void aDumpSortedByIdIsResumedByIdPositionAfterItsPointInTimeExpired() throws Exception {
+        resumeHoldsTheSameDocumentsAsAnUninterruptedDump("_id", "_id");
+    }
+
+    private void resumeHoldsTheSameDocumentsAsAnUninterruptedDump(String sort, String expectedSort) throws Exception {
         DumpFixture f = new DumpFixture("resume");
         int total = f.seed(20_000);
-        long resumedFrom;
+        Map<String, String> base = new HashMap<>(f.settings(work));
+        base.put("ferry.opensearch-to-s3.sort", sort);
+        base.put("ferry.opensearch-to-s3.slices", "3");
         try (CuttableTcpProxy proxy = new CuttableTcpProxy(f.s3.endpoint())) {
-            Map<String, String> settings = new HashMap<>(f.settings(work));
+            Map<String, String> settings = new HashMap<>(base);
             settings.put("ferry.s3.endpoint", proxy.endpoint().toString());
+            // the first Ferry reads its slices one after another, so that it is cut off with one slice finished
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].pool-size", "1");
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].max-pool-size", "1");
+            settings.put("camel.threadpool.config[opensearchToS3SlicePool].max-queue-size", "10");
             try (FerryUnderTest first = FerryUnderTest.start(settings)) {
                 CompletableFuture<RunAccount> dump = dumpAsync(first, f.index);
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> f.keys("dumps/").stream().anyMatch(k -> k.endsWith("checkpoint.json")));
+                        .until(() -> oneSliceFinished(f));
                 proxy.cut();
                 RunAccount run = dump.get(120, TimeUnit.SECONDS);
                 assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.FAILED);
             }
         }
         String folder = f.dumpFolders("dumps").get(0);
-        resumedFrom = f.json(folder + "checkpoint.json").path("documents").asLong();
-        assertThat(resumedFrom).isPositive().isLessThan(total);
+        JsonNode checkpoint = f.json(folder + "checkpoint.json");
+        assertThat(checkpoint.path("sort").asText()).isEqualTo(expectedSort);
+        assertThat(checkpoint.path("documents").asLong()).isPositive().isLessThan(total);
+        assertThat(checkpoint.path("slicePositions").findValues("done")).contains(
+                com.fasterxml.jackson.databind.node.BooleanNode.TRUE, com.fasterxml.jackson.databind.node.BooleanNode.FALSE);
+        // what the resume keeps: everything committed (by _id position), or only the finished slices' parts
+        Set<Integer> finished = new HashSet<>();
+        for (JsonNode p : checkpoint.path("slicePositions")) {
+            if (p.path("done").asBoolean()) {
+                finished.add(p.path("slice").asInt());
+            }
+        }
+        long resumedFrom = 0;
+        List<String> keptParts = new ArrayList<>();
+        for (JsonNode part : checkpoint.path("parts")) {
+            if (expectedSort.equals("_id") || finished.contains(part.path("slice").asInt())) {
+                resumedFrom += part.path("documents").asLong();
+                keptParts.add(part.path("key").asText());
+            }
+        }
 
         // a new Ferry process (the old one is gone, and so is its point in time) dumps the same index again
-        try (FerryUnderTest second = FerryUnderTest.start(f.settings(work))) {
+        try (FerryUnderTest second = FerryUnderTest.start(base)) {
             RunAccount resumed = dump(second, f.index);
             assertThat(resumed.status()).as(resumed.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
             assertThat(resumed.subject()).contains("(resumed)");
@@ -151,9 +191,16 @@ class OpenSearchToS3Test {
             assertThat(resumed.written()).isEqualTo(total - resumedFrom);
             assertThat(f.dumpFolders("dumps")).containsExactly(folder);
 
+            JsonNode manifest = f.json(folder + "manifest.json");
+            List<String> manifestParts = new ArrayList<>();
+            manifest.path("parts").forEach(p -> manifestParts.add(p.path("key").asText()));
+            assertThat(manifestParts).containsAll(keptParts);
+            List<String> expectedKeys = new ArrayList<>(manifestParts);
+            expectedKeys.add(folder + "manifest.json");
+            assertThat(f.keys(folder)).as("only the manifest's parts are left").containsExactlyInAnyOrderElementsOf(expectedKeys);
             List<String> lines = linesOf(f, folder);
             assertThat(lines).hasSize(total).doesNotHaveDuplicates();
-            assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
+            assertThat(manifest.path("documents").asLong()).isEqualTo(total);
 
             // the next dump of the index is a new, uninterrupted one: same documents, line for line
             RunAccount again = dump(second, f.index);
@@ -163,6 +210,47 @@ class OpenSearchToS3Test {
             List<String> uninterrupted = linesOf(f, folders.get(1).equals(folder) ? folders.get(0) : folders.get(1));
             assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(uninterrupted))
                     .isEqualTo(new HashSet<>(f.expectedLines.values()));
+            assertThat(f.openPits()).as("points in time left open").isZero();
+        }
+    }
+
+    private static boolean oneSliceFinished(DumpFixture f) throws Exception {
+        for (String folder : f.dumpFolders("dumps")) {
+            if (f.keys(folder).contains(folder + "checkpoint.json")) {
+                return f.json(folder + "checkpoint.json").path("slicePositions").findValues("done").stream()
+                        .anyMatch(JsonNode::asBoolean);
+            }
+        }
+        return false;
+    }
+
+    /** OpenSearch 3.x: sort=auto reads by _shard_doc; the dump is complete and byte for byte. */
+    @Test
+    void dumpsFromOpenSearch3ByShardDocByteForByte() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.ferry.embedded.OpenSearchLine.V3.isAvailable(),
+                () -> "OpenSearch 3.x unavailable: " + dev.ferry.embedded.OpenSearchLine.V3.unavailableReason().orElse(""));
+        DumpFixture f = new DumpFixture("os3", dev.ferry.embedded.OpenSearchLine.V3);
+        int total = f.seed(5_000);
+        try (FerryUnderTest ferry = FerryUnderTest.start(f.settings(work))) {
+            RunAccount run = dump(ferry, f.index);
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(run.read()).isEqualTo(total);
+            String folder = f.dumpFolders("dumps").get(0);
+            JsonNode manifest = f.json(folder + "manifest.json");
+            assertThat(manifest.path("sort").asText()).isEqualTo("_shard_doc");
+            assertThat(manifest.path("documents").asLong()).isEqualTo(total);
+            long fromParts = 0;
+            for (JsonNode part : manifest.path("parts")) {
+                byte[] object = f.object(part.path("key").asText());
+                assertThat(DumpFixture.sha256(object)).isEqualTo(part.path("sha256").asText());
+                fromParts += part.path("documents").asLong();
+            }
+            assertThat(fromParts).isEqualTo(total);
+            List<String> lines = linesOf(f, folder);
+            assertThat(lines).hasSize(total).doesNotHaveDuplicates();
+            assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(f.expectedLines.values()));
+            assertThat(lines).contains(f.expectedLines.get("float-95"), f.expectedLines.get("big-numbers"),
+                    f.expectedLines.get("unicode"), f.expectedLines.get("routed-2"), f.expectedLines.get("large"));
             assertThat(f.openPits()).as("points in time left open").isZero();
         }
     }

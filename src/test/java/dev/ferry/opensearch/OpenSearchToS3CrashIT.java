@@ -1,0 +1,108 @@
+package dev.ferry.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.testing.FerryUnderTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A one-shot dump of the packaged layout (target/ferry/bin/ferry, a child process) killed with SIGKILL mid-dump, then
+ * run again: it resumes on the same point in time from the checkpoint, and the manifest's parts hold every document
+ * exactly once, byte for byte; nothing is left on the spool.
+ */
+class OpenSearchToS3CrashIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aDumpKilledMidwayResumesFromItsCheckpointAndHoldsEveryDocumentExactlyOnce() throws Exception {
+        DumpFixture f = new DumpFixture("crash");
+        int total = f.seed(200_000);
+        Map<String, String> settings = new HashMap<>(f.settings(work));
+        settings.put("ferry.opensearch-to-s3.one-shot", "true");
+        settings.put("ferry.opensearch-to-s3.page-size", "1000");
+        settings.put("ferry.opensearch-to-s3.part-max-docs", "5000");
+        Path spool = work.resolve("spool");
+
+        Process first = start(settings, work.resolve("first.log"));
+        try {
+            // killed once a good share is safely in S3 and the dump is far from done
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> checkpointDocuments(f) >= 20_000);
+        } finally {
+            first.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup, the point in time stays open
+        }
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String folder = f.dumpFolders("dumps").get(0);
+        assertThat(f.keys(folder)).doesNotContain(folder + "manifest.json");
+        long atCrash = checkpointDocuments(f);
+        assertThat(atCrash).isLessThan(total);
+
+        Process second = start(settings, work.resolve("second.log"));
+        assertThat(second.waitFor(180, TimeUnit.SECONDS)).as("the resumed one-shot dump exits").isTrue();
+        String log = Files.readString(work.resolve("second.log"));
+        assertThat(second.exitValue()).as(log.length() > 4000 ? log.substring(log.length() - 4000) : log).isZero();
+        assertThat(log).contains("resumed").contains("point in time is alive");
+
+        assertThat(f.dumpFolders("dumps")).containsExactly(folder);
+        JsonNode manifest = f.json(folder + "manifest.json");
+        assertThat(manifest.path("documents").asLong()).isEqualTo(total);
+        List<String> partKeys = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (JsonNode part : manifest.path("parts")) {
+            byte[] object = f.object(part.path("key").asText());
+            assertThat(DumpFixture.sha256(object)).isEqualTo(part.path("sha256").asText());
+            lines.addAll(DumpFixture.lines(object));
+            partKeys.add(part.path("key").asText());
+        }
+        assertThat(lines).hasSize(total).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(f.expectedLines.values()));
+        List<String> expectedKeys = new ArrayList<>(partKeys);
+        expectedKeys.add(folder + "manifest.json");
+        assertThat(f.keys(folder)).as("only the manifest's parts are left").containsExactlyInAnyOrderElementsOf(expectedKeys);
+        try (Stream<Path> left = Files.exists(spool) ? Files.list(spool) : Stream.empty()) {
+            assertThat(left.toList()).as("spool cleaned").isEmpty();
+        }
+        assertThat(f.openPits()).as("points in time left open").isZero();
+    }
+
+    private static long checkpointDocuments(DumpFixture f) throws Exception {
+        for (String folder : f.dumpFolders("dumps")) {
+            if (f.keys(folder).contains(folder + "checkpoint.json")) {
+                return f.json(folder + "checkpoint.json").path("documents").asLong();
+            }
+        }
+        return 0;
+    }
+
+    /** bin/ferry with the settings as environment variables (ferry.a-b.c becomes FERRY_A_B_C). */
+    private Process start(Map<String, String> settings, Path log) throws IOException {
+        Path dist = Path.of(System.getProperty("ferry.dist", "target/ferry"));
+        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/ferry").toAbsolutePath().toString());
+        pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        settings.forEach((k, v) -> pb.environment().put(k.toUpperCase(Locale.ROOT).replaceAll("[.-]", "_"), v));
+        int port = FerryUnderTest.freePort();
+        pb.environment().put("FERRY_MANAGEMENT_PORT", String.valueOf(port));
+        pb.environment().put("CAMEL_MANAGEMENT_HOST", "127.0.0.1");
+        pb.environment().put("FERRY_DB_URL", "jdbc:h2:mem:crash-" + port + ";MODE=MSSQLServer");
+        pb.environment().put("JAVA_OPTS", "-Xmx256m");
+        return pb.start();
+    }
+}
