@@ -71,7 +71,7 @@ with open(f"target/bench/{pipeline}-runs.jsonl", "a") as f:
     f.write(json.dumps({"tool": tool, "target": target, "case": case, "records": int(records),
                         "seconds": round(float(seconds), 2), "peak_rss_mb": round(float(rss), 1)}) + "\n")
 PY
-  bench_log "$tool -> $target ($case): $5 records in $6 s, peak RSS $7 MB"
+  bench_log "$2 -> $3 ($4): $5 records in $6 s, peak RSS $7 MB"
 }
 
 # Peak RSS in MB from a /usr/bin/time -v report.
@@ -113,7 +113,11 @@ bench_ferry_until() {
     if (( $(bench_ferry_accounted "$port" "$pipeline") >= expected )); then done_at=$(date +%s.%N); break; fi
     sleep 0.2
   done
-  kill -TERM "$pid" 2>/dev/null || true
+  # SIGTERM goes to Ferry, the child of /usr/bin/time: time itself would die on it without writing its report
+  # (and leave Ferry running).
+  local ferry_pid
+  ferry_pid=$(pgrep -P "$pid" || true)
+  kill -TERM ${ferry_pid:-$pid} 2>/dev/null || true
   wait "$pid" || true
   if [[ -z "$done_at" ]]; then
     tail -50 "$log" >&2; bench_log "Ferry stopped before accounting for $expected records"; return 1
