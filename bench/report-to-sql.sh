@@ -133,7 +133,8 @@ f_h2, f_pg = s("ferry", "h2", "first-load"), s("ferry", "postgresql", "first-loa
 d_h2, d_pg = s("ferry", "h2", "rerun-all-duplicates"), s("ferry", "postgresql", "rerun-all-duplicates")
 h2, pg = s("h2-csvread", "h2", "first-load"), s("pg-copy", "postgresql", "first-load")
 rss = max(r["peak_rss_mb"] for k, r in runs.items() if k[0] == "ferry")
-print(f"| 1M rows, 123 MB CSV, NTLM | H2 {f_h2:.1f} s (rerun {d_h2:.1f} s), PostgreSQL {f_pg:.1f} s (rerun {d_pg:.1f} s)"
-      f" | H2 CSVREAD {h2:.1f} s ({f_h2 / h2:.2f}x), PostgreSQL COPY {pg:.1f} s ({f_pg / pg:.2f}x) | Ferry {rss:.0f} MB |")
+print(f"| 1M rows (114 MiB CSV, NTLM): first load, then all duplicates"
+      f" | H2 {f_h2:.1f} s (rerun {d_h2:.1f} s), PostgreSQL {f_pg:.1f} s (rerun {d_pg:.1f} s)"
+      f" | H2 CSVREAD {h2:.1f} s (Ferry {f_h2 / h2:.2f}x), PostgreSQL COPY {pg:.1f} s (Ferry {f_pg / pg:.2f}x) | Ferry {rss:.0f} MB |")
 PY
-bench_finish "$P" "| $(date +%Y-%m-%d) | report-to-sql $(cut -c2- "$WORK/summary.txt")"
+bench_finish "$P" "| $(date +%Y-%m-%d) | report-to-sql $(cat "$WORK/summary.txt")"
