@@ -5,6 +5,8 @@
 #   H2          INSERT INTO t SELECT ... FROM CSVREAD(file)   (org.h2.tools.RunScript, its own JVM)
 #   PostgreSQL  psql \copy t FROM file WITH (FORMAT csv, HEADER)
 # then Ferry again over the same window (every row a duplicate). Run with: bench/run report-to-sql
+# Environment: RTS_BENCH_ROWS (default 1000000), RTS_BENCH_FERRY_ENV (extra KEY=VALUE settings for Ferry, e.g.
+# "FERRY_REPORT_TO_SQL_BATCH_SIZE=10000"; named in the RESULTS.md line).
 #
 # Fairness: every tool reads the same bytes (BOM, CRLF, quoted fields with line breaks) into a table with the same
 # ten typed columns as Ferry's target table and one unique index (Ferry: row_hash, its 64-character content hash;
@@ -133,7 +135,9 @@ f_h2, f_pg = s("ferry", "h2", "first-load"), s("ferry", "postgresql", "first-loa
 d_h2, d_pg = s("ferry", "h2", "rerun-all-duplicates"), s("ferry", "postgresql", "rerun-all-duplicates")
 h2, pg = s("h2-csvread", "h2", "first-load"), s("pg-copy", "postgresql", "first-load")
 rss = max(r["peak_rss_mb"] for k, r in runs.items() if k[0] == "ferry")
-print(f"| 1M rows (114 MiB CSV, NTLM): first load, then all duplicates"
+import os
+extra = os.environ.get("RTS_BENCH_FERRY_ENV", "").strip()
+print(f"| 1M rows (114 MiB CSV, NTLM): first load, then all duplicates{'; Ferry with ' + extra if extra else ''}"
       f" | H2 {f_h2:.1f} s (rerun {d_h2:.1f} s), PostgreSQL {f_pg:.1f} s (rerun {d_pg:.1f} s)"
       f" | H2 CSVREAD {h2:.1f} s (Ferry {f_h2 / h2:.2f}x), PostgreSQL COPY {pg:.1f} s (Ferry {f_pg / pg:.2f}x) | Ferry {rss:.0f} MB |")
 PY
