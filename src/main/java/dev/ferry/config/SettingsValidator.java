@@ -13,7 +13,20 @@ import java.util.function.Predicate;
  */
 public final class SettingsValidator {
 
-    private record Rule(String key, boolean required, Predicate<String> valid, String expected) {
+    /** A setting's rule; with {@code whenKey}, it is required only while that setting has one of {@code whenValues}. */
+    private record Rule(String key, boolean required, Predicate<String> valid, String expected, String whenKey,
+                        List<String> whenValues) {
+        Rule(String key, boolean required, Predicate<String> valid, String expected) {
+            this(key, required, valid, expected, null, List.of());
+        }
+
+        boolean requiredIn(FerryConfig config) {
+            if (!required || whenKey == null) {
+                return required;
+            }
+            String other = config.get(whenKey);
+            return other != null && whenValues.contains(other.trim().toLowerCase(Locale.ROOT));
+        }
     }
 
     private final List<Rule> rules = new ArrayList<>();
@@ -62,13 +75,25 @@ public final class SettingsValidator {
         return this;
     }
 
+    /**
+     * Required only while {@code otherKey} has one of {@code values} (compared case-insensitively), e.g. a user and a
+     * password when the authentication method is ntlm or basic; otherwise checked like an optional setting.
+     */
+    public SettingsValidator requireWhen(String key, String otherKey, List<String> values, Predicate<String> valid,
+                                         String expected) {
+        List<String> lower = values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList();
+        rules.add(new Rule(key, true, valid, expected + " (required when " + otherKey + " is " + String.join(" or ", values)
+                + ")", otherKey, lower));
+        return this;
+    }
+
     /** Throws one exception listing every problem found, each naming its setting and environment variable. */
     public void validate(FerryConfig config) {
         List<String> problems = new ArrayList<>();
         for (Rule rule : rules) {
             String value = config.get(rule.key());
             if (value == null || value.isEmpty()) {
-                if (rule.required()) {
+                if (rule.requiredIn(config)) {
                     problems.add("missing setting " + rule.key() + " (environment variable " + FerryConfig.envName(rule.key())
                             + "): expected " + rule.expected());
                 }

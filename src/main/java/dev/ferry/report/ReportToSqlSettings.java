@@ -47,6 +47,10 @@ public final class ReportToSqlSettings {
         v.optional(PREFIX + "until", ReportToSqlSettings::isWholeHour, "empty, or a whole hour after which no window is planned");
         v.require(PREFIX + "time-zone", s -> ZoneId.of(s) != null, "the report's time zone, e.g. UTC or Europe/Berlin");
         v.require(PREFIX + "auth-method", s -> List.of("ntlm", "basic", "none").contains(s.toLowerCase(Locale.ROOT)), "ntlm, basic or none");
+        List<String> withCredentials = List.of("ntlm", "basic");
+        v.requireWhen(PREFIX + "user", PREFIX + "auth-method", withCredentials, s -> !s.isBlank(), "the report server's user, e.g. svc_ferry");
+        v.requireWhen(PREFIX + "password", PREFIX + "auth-method", withCredentials, s -> !s.isEmpty(),
+                "the user's password (best from the environment variable FERRY_REPORT_TO_SQL_PASSWORD)");
         v.optional(PREFIX + "truststore", s -> !s.isBlank(), "a trust store file for TLS");
         v.require(PREFIX + "connect-timeout-ms", s -> Long.parseLong(s) >= 1, "milliseconds (>= 1)");
         v.require(PREFIX + "read-timeout-ms", s -> Long.parseLong(s) >= 1000, "milliseconds (>= 1000); a render takes minutes");

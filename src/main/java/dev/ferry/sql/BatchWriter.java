@@ -24,6 +24,10 @@ import java.util.stream.Collectors;
  * <p>Statement shape: one row per statement, batched with {@code addBatch}, so a statement carries
  * columns + 3 parameters, far below SQL Server's 2,100, and no multi-row VALUES list (SQL Server caps those at
  * 1,000). Each statement's update count says exactly whether its row was inserted (1) or a duplicate (0).
+ * On PostgreSQL, where one statement per row is the bottleneck (each is a round of planning and executing), rows go
+ * as multi-row {@code INSERT ... VALUES (...), (...) ON CONFLICT (row_hash) DO NOTHING} of up to
+ * {@value #MULTI_ROW} rows: the update count is the number inserted, the rest of the rows are duplicates, still
+ * exact.
  *
  * <p>When the batch fails on a row (a value the table refuses), it is rolled back to a savepoint and split in halves
  * until every bad row is alone; good rows are still written and each bad row becomes a reject with the database's
@@ -32,10 +36,16 @@ import java.util.stream.Collectors;
  */
 public final class BatchWriter {
 
+    /** Rows per multi-row statement on PostgreSQL (x 12 parameters, well below its 65,535). */
+    static final int MULTI_ROW = 500;
+
     private final DataSource dataSource;
     private final ColumnMapping mapping;
     private final String insertSql;
+    private final String multiRowColumns;
+    private final String multiRowValues;
     private final RejectsWriter rejects;
+    private volatile Boolean postgres;
 
     public BatchWriter(DataSource dataSource, ColumnMapping mapping, String targetTable, RejectsWriter rejects) {
         this.dataSource = dataSource;
@@ -47,6 +57,18 @@ public final class BatchWriter {
         // Valid T-SQL, PostgreSQL and H2: a SELECT without FROM, filtered by the hash.
         this.insertSql = "INSERT INTO " + targetTable + " (" + columns + ", row_hash, run_id) SELECT " + params
                 + ", ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + targetTable + " WHERE row_hash = ?)";
+        this.multiRowColumns = "INSERT INTO " + targetTable + " (" + columns + ", row_hash, run_id) VALUES ";
+        this.multiRowValues = "(" + params + ", ?, ?)";
+    }
+
+    /** The PostgreSQL statement for {@code rows} rows. */
+    String multiRowSql(int rows) {
+        StringBuilder sql = new StringBuilder(multiRowColumns.length() + rows * (multiRowValues.length() + 2) + 40)
+                .append(multiRowColumns);
+        for (int i = 0; i < rows; i++) {
+            sql.append(i == 0 ? "" : ", ").append(multiRowValues);
+        }
+        return sql.append(" ON CONFLICT (row_hash) DO NOTHING").toString();
     }
 
     public String insertSql() {
@@ -63,9 +85,16 @@ public final class BatchWriter {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
-            try (PreparedStatement insert = c.prepareStatement(insertSql)) {
-                if (!batch.rows().isEmpty()) {
-                    insert(c, insert, batch.rows(), run.runId(), counts, rejected);
+            if (postgres == null) {
+                postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+            }
+            try (PreparedStatement insert = postgres ? null : c.prepareStatement(insertSql)) {
+                List<LoadBatch.Row> rows = batch.rows();
+                for (int from = 0; postgres && from < rows.size(); from += MULTI_ROW) {
+                    insertMultiRow(c, rows.subList(from, Math.min(rows.size(), from + MULTI_ROW)), run.runId(), counts, rejected);
+                }
+                if (!postgres && !rows.isEmpty()) {
+                    insert(c, insert, rows, run.runId(), counts, rejected);
                 }
                 rejects.write(c, run.runId(), rejected);
                 c.commit();
@@ -118,6 +147,36 @@ public final class BatchWriter {
         }
     }
 
+    /** PostgreSQL: one multi-row statement; on a refused row, the same split into halves as {@link #insert}. */
+    private void insertMultiRow(Connection c, List<LoadBatch.Row> rows, String runId, long[] counts,
+                                List<LoadBatch.Reject> rejected) throws SQLException {
+        Savepoint savepoint = c.setSavepoint();
+        try (PreparedStatement insert = c.prepareStatement(multiRowSql(rows.size()))) {
+            int p = 1;
+            for (LoadBatch.Row row : rows) {
+                p = bindRow(insert, p, row, runId);
+            }
+            int inserted = insert.executeUpdate();
+            counts[0] += inserted;
+            counts[1] += rows.size() - inserted; // ON CONFLICT DO NOTHING: not inserted means the hash was there
+            c.releaseSavepoint(savepoint);
+        } catch (SQLException e) {
+            if (isTransient(e)) {
+                throw e;
+            }
+            c.rollback(savepoint);
+            if (rows.size() == 1) {
+                LoadBatch.Row row = rows.get(0);
+                rejected.add(new LoadBatch.Reject(row.line(), row.source().rawLine(),
+                        "line " + row.line() + ", database refused the row: " + databaseMessage(e), "database"));
+                return;
+            }
+            int half = rows.size() / 2;
+            insertMultiRow(c, rows.subList(0, half), runId, counts, rejected);
+            insertMultiRow(c, rows.subList(half, rows.size()), runId, counts, rejected);
+        }
+    }
+
     private static void tally(int updateCount, long[] counts) {
         if (updateCount == 1) {
             counts[0]++;
@@ -132,7 +191,12 @@ public final class BatchWriter {
     }
 
     private void bind(PreparedStatement ps, LoadBatch.Row row, String runId) throws SQLException {
-        int p = 1;
+        int p = bindRow(ps, 1, row, runId);
+        ps.setString(p, row.hash()); // the NOT EXISTS filter
+    }
+
+    /** Binds the row's loaded columns, hash and run id from parameter {@code p}; returns the next parameter index. */
+    private int bindRow(PreparedStatement ps, int p, LoadBatch.Row row, String runId) throws SQLException {
         for (int i = 0; i < mapping.columns().size(); i++) {
             ColumnMapping.Column column = mapping.columns().get(i);
             if (!column.loaded()) {
@@ -155,7 +219,7 @@ public final class BatchWriter {
         }
         ps.setString(p++, row.hash());
         ps.setString(p++, runId);
-        ps.setString(p, row.hash());
+        return p;
     }
 
     private static int sqlType(ColumnType type) {

@@ -29,6 +29,26 @@ class BatchWriterTest {
     void aBatchWithBadRowsIsSplitUntilEachIsIsolatedGoodRowsAreWrittenAndDuplicatesAreCountedExactly() throws Exception {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL("jdbc:h2:mem:bw-" + UUID.randomUUID() + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        BatchWriter writer = badRowsAndDuplicates(ds, "Value too long for column");
+        assertThat(writer.insertSql()).isEqualTo("INSERT INTO t (tracking_id, plant, line_no, part_number, quantity,"
+                + " unit_weight_kg, produced_at, operator_name, quality_passed, notes, row_hash, run_id) SELECT ?, ?, ?, ?, ?,"
+                + " ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM t WHERE row_hash = ?)");
+    }
+
+    /** PostgreSQL takes multi-row INSERT ... ON CONFLICT DO NOTHING statements: the same outcome, row for row. */
+    @Test
+    void onPostgresqlMultiRowStatementsGiveTheSameExactCountsAndRejects() throws Exception {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(pg.createDatabase("bw_" + Long.toHexString(System.nanoTime())));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        BatchWriter writer = badRowsAndDuplicates(ds, "ERROR: value too long for type character varying(2000)");
+        assertThat(writer.multiRowSql(2)).endsWith(" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),"
+                + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (row_hash) DO NOTHING");
+    }
+
+    private static BatchWriter badRowsAndDuplicates(javax.sql.DataSource ds, String tooLong) throws Exception {
         Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
         ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
         RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
@@ -55,14 +75,12 @@ class BatchWriterTest {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).isEqualTo(15);
             assertThat(rs.getString(2)).isEqualTo("database");
-            assertThat(rs.getString(3)).startsWith("line 15, database refused the row: Value too long for column").contains("SQLState 22001");
+            assertThat(rs.getString(3)).startsWith("line 15, database refused the row: " + tooLong).contains("SQLState 22001");
             assertThat(rs.getString(4)).startsWith("A-13,A,1,PN-1,14,1.500,2026-01-01 00:00:00,\"Smith, Anna\",True,xxx");
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).isEqualTo(79);
             assertThat(rs.next()).isFalse();
         }
-        assertThat(writer.insertSql()).isEqualTo("INSERT INTO t (tracking_id, plant, line_no, part_number, quantity,"
-                + " unit_weight_kg, produced_at, operator_name, quality_passed, notes, row_hash, run_id) SELECT ?, ?, ?, ?, ?,"
-                + " ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM t WHERE row_hash = ?)");
+        return writer;
     }
 }

@@ -94,6 +94,7 @@ public final class ReportServer implements AutoCloseable {
         private String user;
         private String password;
         private String computerName = "SSRS01";
+        private javax.net.ssl.SSLContext tls;
 
         public static Settings defaults() {
             return new Settings();
@@ -136,6 +137,12 @@ public final class ReportServer implements AutoCloseable {
 
         public Settings noAuth() {
             this.auth = AuthMode.NONE;
+            return this;
+        }
+
+        /** Serves HTTPS with this context's key (e.g. a self-signed certificate for 127.0.0.1) instead of HTTP. */
+        public Settings https(javax.net.ssl.SSLContext tls) {
+            this.tls = Objects.requireNonNull(tls);
             return this;
         }
 
@@ -394,7 +401,14 @@ public final class ReportServer implements AutoCloseable {
             return t;
         };
         this.executor = Executors.newCachedThreadPool(tf);
-        this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port), 64);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port);
+        if (settings.tls != null) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(settings.tls));
+            this.http = https;
+        } else {
+            this.http = HttpServer.create(address, 64);
+        }
         this.http.setExecutor(executor);
         this.http.createContext("/", this::handle);
         this.http.start();
@@ -413,9 +427,9 @@ public final class ReportServer implements AutoCloseable {
         return http.getAddress().getPort();
     }
 
-    /** {@code http://127.0.0.1:PORT/ReportServer} */
+    /** {@code http://127.0.0.1:PORT/ReportServer} ({@code https} when started with {@link Settings#https}) */
     public String baseUrl() {
-        return "http://127.0.0.1:" + port() + "/ReportServer";
+        return (settings.tls != null ? "https" : "http") + "://127.0.0.1:" + port() + "/ReportServer";
     }
 
     /** The query string (without '?') of a CSV render request for this server's report. */

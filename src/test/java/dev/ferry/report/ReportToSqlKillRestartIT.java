@@ -1,0 +1,128 @@
+package dev.ferry.report;
+
+import dev.ferry.config.FerryConfig;
+import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.PostgresServer;
+import dev.ferry.embedded.report.ReportServer;
+import dev.ferry.testing.FerryUnderTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.ferry.report.ReportToSqlFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The process killed mid-run and restarted ends with exactly the expected rows. Ferry runs as a real child process
+ * from the packaged layout (target/ferry/bin/ferry), loading a 200,000-row report from the NTLM report server into
+ * the embedded PostgreSQL; it is killed with SIGKILL while batches are being committed, then started again.
+ */
+class ReportToSqlKillRestartIT {
+
+    private static final int HOURS = 50; // 50 h x 4 plants x 1,000 rows = 200,000 rows, one window
+    private static final long ROWS = 200_000;
+    private static Path dist;
+
+    @BeforeAll
+    static void locateLayout() {
+        dist = Path.of(System.getProperty("ferry.dist", "target/ferry"));
+        assertThat(dist.resolve("bin/ferry")).isExecutable();
+    }
+
+    @Test
+    void killedWhileLoadingAndRestartedTheTableEndsWithEveryRowOnceAndTheRunsBalance(@TempDir Path work) throws Exception {
+        PostgresServer pg = EmbeddedServices.shared().postgres();
+        String db = pg.createDatabase("rts_kill_" + Long.toHexString(System.nanoTime()));
+        LocalDateTime until = START.plusHours(HOURS);
+        try (ReportServer server = ntlmServer(1000)) {
+            server.behaviour().renderDelay(Duration.ofMillis(300));
+            Map<String, String> env = environment(server, db, pg, until);
+
+            // First process: killed (SIGKILL, no shutdown hook) once some batches are committed, long before the end.
+            Process first = start(work, "first.log", env);
+            long seen;
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                        .until(() -> tableRows(db) >= 5_000 || !first.isAlive());
+                seen = tableRows(db);
+            } finally {
+                first.destroyForcibly(); // bin/ferry execs java: this is the JVM itself
+            }
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(first.exitValue()).as("killed, not finished: %s", log(work, "first.log")).isEqualTo(137);
+            long committed = tableRows(db);
+            assertThat(seen).as("killed while loading: %s", log(work, "first.log")).isBetween(5_000L, ROWS - 1);
+            assertThat(committed).as("rows committed when killed").isBetween(seen, ROWS - 1);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'RUNNING'")).isEqualTo(1);
+            System.out.printf("killed with %d of %d rows committed (%d seen)%n", committed, ROWS, seen);
+
+            // Second process: marks the cut-short run ABANDONED and loads the window again.
+            Process second = start(work, "second.log", env);
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status <> 'RUNNING'"
+                                + " AND status <> 'ABANDONED'") >= 1 || !second.isAlive());
+            } finally {
+                second.destroy(); // SIGTERM: a clean stop
+            }
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs")).isEqualTo(2);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'ABANDONED'"
+                    + " AND ended_at IS NOT NULL AND error LIKE '%process stopped during this run%'")).isEqualTo(1);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'SUCCEEDED'"
+                    + " AND rows_read = " + ROWS + " AND rows_inserted = " + (ROWS - committed)
+                    + " AND rows_duplicate = " + committed + " AND rows_rejected = 0"
+                    + " AND rows_read = rows_inserted + rows_duplicate + rows_rejected"))
+                    .as("the second run balances, counting the rows of the killed run as duplicates: %s", log(work, "second.log"))
+                    .isEqualTo(1);
+
+            // Exactly the expected rows: every TrackingId once, every value equal; nothing lost, nothing twice.
+            assertThat(tableRows(db)).isEqualTo(ROWS);
+            assertThat(count(db, "SELECT COUNT(DISTINCT tracking_id) FROM report_tracking")).isEqualTo(ROWS);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_rejects")).isZero();
+            assertThat(actual(db, "report_tracking")).isEqualTo(expected(server, START, until));
+            assertThat(log(work, "first.log") + log(work, "second.log")).doesNotContain(PASSWORD).doesNotContain(pg.password());
+        }
+    }
+
+    private static long tableRows(String db) throws Exception {
+        return count(db, "SELECT COUNT(*) FROM report_tracking");
+    }
+
+    /** The test's settings as the environment variables an operator would set. */
+    private static Map<String, String> environment(ReportServer server, String db, PostgresServer pg, LocalDateTime until)
+            throws IOException {
+        Map<String, String> settings = new HashMap<>(settings(server, db, until, HOURS));
+        settings.put("ferry.db.user", pg.user());
+        settings.put("ferry.db.password", pg.password());
+        settings.put("ferry.management.port", String.valueOf(FerryUnderTest.freePort()));
+        settings.put("camel.management.host", "127.0.0.1");
+        Map<String, String> env = new HashMap<>();
+        settings.forEach((k, v) -> env.put(FerryConfig.envName(k), v));
+        env.put("JAVA_OPTS", "-Xmx256m");
+        return env;
+    }
+
+    private static Process start(Path work, String logName, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/ferry").toAbsolutePath().toString());
+        pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve(logName).toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static String log(Path work, String name) throws IOException {
+        Path file = work.resolve(name);
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+}

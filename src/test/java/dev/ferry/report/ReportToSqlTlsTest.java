@@ -1,0 +1,106 @@
+package dev.ferry.report;
+
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.embedded.report.ReportServer;
+import dev.ferry.testing.FerryUnderTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.ferry.report.ReportToSqlFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * HTTPS to a report server whose certificate comes from a private CA (here: self-signed, made with keytool): trusted
+ * through ferry.report-to-sql.truststore, refused without it. NTLM over TLS, H2 as the target.
+ */
+class ReportToSqlTlsTest {
+
+    private static final String STORE_PASSWORD = "server-store-pw";
+    private static final String TRUST_PASSWORD = "trust-store-pw";
+
+    @TempDir
+    static Path dir;
+    private static SSLContext serverTls;
+    private static Path trustStore;
+
+    @BeforeAll
+    static void selfSignedCertificate() throws Exception {
+        Path keyStore = dir.resolve("report-server.p12");
+        Path cert = dir.resolve("report-server.cer");
+        trustStore = dir.resolve("ferry-trust.p12");
+        keytool("-genkeypair", "-alias", "report-server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+        keytool("-exportcert", "-alias", "report-server", "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD,
+                "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", "report-server", "-file", cert.toString(), "-storetype", "PKCS12",
+                "-keystore", trustStore.toString(), "-storepass", TRUST_PASSWORD);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            ks.load(in, STORE_PASSWORD.toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, STORE_PASSWORD.toCharArray());
+        serverTls = SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+    }
+
+    @Test
+    void aReportServerWithAPrivateCertificateIsReadOverHttpsWithTheConfiguredTrustStore() throws Exception {
+        String db = h2Url();
+        try (ReportServer server = httpsServer()) {
+            assertThat(server.baseUrl()).startsWith("https://");
+            Map<String, String> settings = settings(server, db, START.plusHours(1), 1);
+            settings.put("ferry.report-to-sql.truststore", trustStore.toString());
+            settings.put("ferry.report-to-sql.truststore-password", TRUST_PASSWORD);
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = awaitRuns(ferry, 1).get(0);
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(run.written()).isEqualTo(40);
+            }
+            assertThat(actual(db, "report_tracking")).isEqualTo(expected(server, START, START.plusHours(1)));
+        }
+    }
+
+    @Test
+    void withoutTheTrustStoreTheCertificateIsRefusedAndNothingIsLoaded() throws Exception {
+        String db = h2Url();
+        try (ReportServer server = httpsServer()) {
+            Map<String, String> settings = settings(server, db, START.plusHours(1), 1);
+            settings.put("ferry.retry.max-attempts", "0");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = awaitRuns(ferry, 1).get(0);
+                assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(run.failure()).containsAnyOf("PKIX", "certification path", "SSLHandshakeException");
+            }
+            assertThat(server.authenticatedRequests()).isEmpty();
+            assertThat(count(db, "SELECT COUNT(*) FROM report_tracking")).isZero();
+        }
+    }
+
+    private static ReportServer httpsServer() {
+        return ReportServer.start(ReportServer.Settings.defaults().plants(PLANTS).rowsPerHour(10)
+                .ntlm(DOMAIN, USER, PASSWORD).https(serverTls));
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+    }
+}
