@@ -17,6 +17,9 @@ class ObservabilityTest {
     @Test
     void healthReportsTheDatabaseTheEnabledPipelineNeedsAndMetricsCarryPipelineCounters() throws Exception {
         try (FerryUnderTest ferry = FerryUnderTest.start(Map.of("ferry.report-to-sql.enabled", "true",
+                // switched on for its database readiness check only: no report server here, no run during the test
+                "ferry.report-to-sql.auth-method", "none",
+                "ferry.report-to-sql.initial-delay-ms", "600000",
                 "camel.health.exposure-level", "full"))) {
             HttpResponse<String> health = ferry.get("health");
             assertThat(health.statusCode()).isEqualTo(200);
