@@ -79,7 +79,7 @@ public class FerryBeans implements CamelConfiguration {
         }
         if (needed.contains(Pipeline.Service.OPENSEARCH)) {
             health.register(new OpenSearchReachabilityCheck(
-                    Arrays.asList(setting(pc, "ferry.opensearch.hosts").split(",")),
+                    split(setting(pc, "ferry.opensearch.hosts")),
                     Boolean.parseBoolean(setting(pc, "ferry.opensearch.tls")),
                     optional(pc, "ferry.opensearch.user"), optional(pc, "ferry.opensearch.password")));
         }

@@ -35,6 +35,11 @@ public final class PipelineMetrics {
         }
     }
 
+    private static final String IN_PROGRESS = "ferry.runs.in_progress";
+    private static final String IN_PROGRESS_HELP = "Runs of this pipeline under way";
+    private static final String LAST_RUN = "ferry.last_run_seconds";
+    private static final String LAST_RUN_HELP = "Duration of the last finished run";
+
     private final Supplier<MeterRegistry> registrySource;
     private volatile MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -54,8 +59,8 @@ public final class PipelineMetrics {
         for (Count c : Count.values()) {
             counter(pipeline, c);
         }
-        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline);
-        gauge(lastRunMillis, "ferry.last_run_seconds", "Duration of the last finished run", pipeline);
+        gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline);
+        gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline);
     }
 
     public void add(String pipeline, Count count, long amount) {
@@ -69,12 +74,12 @@ public final class PipelineMetrics {
     }
 
     void runStarted(String pipeline) {
-        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline).incrementAndGet();
+        gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline).incrementAndGet();
     }
 
     void runEnded(String pipeline, boolean succeeded, long millis) {
-        gauge(inProgress, "ferry.runs.in_progress", "Runs of this pipeline under way", pipeline).decrementAndGet();
-        gauge(lastRunMillis, "ferry.last_run_seconds", "Duration of the last finished run", pipeline).set(millis);
+        gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline).decrementAndGet();
+        gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline).set(millis);
         add(pipeline, succeeded ? Count.RUNS_SUCCEEDED : Count.RUNS_FAILED, 1);
     }
 
@@ -101,8 +106,8 @@ public final class PipelineMetrics {
         return holders.computeIfAbsent(pipeline, p -> {
             AtomicLong holder = new AtomicLong();
             boolean seconds = name.endsWith("seconds");
-            registry().gauge(name, io.micrometer.core.instrument.Tags.of("pipeline", p), holder,
-                    h -> seconds ? h.get() / 1000.0 : h.get());
+            io.micrometer.core.instrument.Gauge.builder(name, holder, h -> seconds ? h.get() / 1000.0 : h.get())
+                    .description(help).tag("pipeline", p).register(registry());
             return holder;
         });
     }
