@@ -97,17 +97,30 @@ public final class LineParser {
 
         boolean dump = sourceStart >= 0 && sawMetaOnly;
         String targetIndex = dump && indexFromLine && index != null && !index.isBlank() ? index : defaultIndex;
-        String source;
+        int from;
+        int to;
         String docId;
         if (dump) {
-            source = new String(bytes, sourceStart, sourceEnd - sourceStart, StandardCharsets.UTF_8);
+            from = sourceStart;
+            to = sourceEnd;
             docId = id != null ? id : derivedId(bucket, key, line.number());
         } else {
-            source = new String(bytes, StandardCharsets.UTF_8).strip();
+            from = 0;
+            to = bytes.length;
+            while (from < to && isJsonWhitespace(bytes[from])) {
+                from++;
+            }
+            while (to > from && isJsonWhitespace(bytes[to - 1])) {
+                to--;
+            }
             routing = null;
             docId = fieldId != null && !fieldId.isEmpty() ? fieldId : derivedId(bucket, key, line.number());
         }
-        return new Parsed(new IndexDoc(line.number(), targetIndex, docId, routing, source), null, null);
+        return new Parsed(new IndexDoc(line.number(), targetIndex, docId, routing, bytes, from, to - from), null, null);
+    }
+
+    private static boolean isJsonWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
     }
 
     private static String originalMessage(IOException e) {

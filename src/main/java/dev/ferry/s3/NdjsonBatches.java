@@ -4,6 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -43,6 +46,9 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
     private SourceLine carried;
     private List<SourceLine> next;
     private final boolean gzipped;
+    private byte[] lineBuf = new byte[1024];
+    private boolean sawNul;
+    private boolean sawNonAscii;
 
     public NdjsonBatches(InputStream raw, int maxDocs, long maxBytes, int maxLineBytes) {
         this.maxDocs = maxDocs;
@@ -111,41 +117,33 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
             if (eof && pos >= limit) {
                 return null;
             }
-            byte[] lineBuf = new byte[256];
-            int len = 0;
-            long total = 0;
+            int len = 0;          // bytes kept in lineBuf (a line spanning buffer refills)
+            long total = 0;       // the line's full length
             boolean ended = false;
+            boolean spanned = false;
+            int start = pos;
+            int end = pos;
+            sawNul = false;
+            sawNonAscii = false;
             try {
                 while (!ended) {
                     if (pos >= limit) {
+                        if (pos > start) { // the line goes on past this buffer: keep its head before refilling
+                            len = keep(start, pos, len);
+                            spanned = true;
+                        }
                         int n = eof ? -1 : in.read(buf);
                         if (n < 0) {
                             eof = true;
                             break;
                         }
-                        pos = 0;
+                        pos = start = 0;
                         limit = n;
                         continue;
                     }
-                    int start = pos;
-                    int nl = -1;
-                    for (int i = pos; i < limit; i++) {
-                        if (buf[i] == '\n') {
-                            nl = i;
-                            break;
-                        }
-                    }
-                    int end = nl < 0 ? limit : nl;
-                    int chunk = end - start;
-                    int room = (int) Math.min(chunk, Math.max(0, (long) maxLineBytes - len));
-                    if (room > 0) {
-                        if (len + room > lineBuf.length) {
-                            lineBuf = Arrays.copyOf(lineBuf, Math.max(len + room, Math.min(lineBuf.length * 2, maxLineBytes)));
-                        }
-                        System.arraycopy(buf, start, lineBuf, len, room);
-                        len += room;
-                    }
-                    total += chunk;
+                    int nl = scan(pos, limit);
+                    end = nl < 0 ? limit : nl;
+                    total += end - pos;
                     pos = nl < 0 ? limit : nl + 1;
                     ended = nl >= 0;
                 }
@@ -161,13 +159,22 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
             }
             lineNumber++;
             bytesRead += total + (ended ? 1 : 0);
-            if (len > 0 && total == len && lineBuf[len - 1] == '\r') {
-                len--;
+            byte[] bytes;
+            boolean truncated = total > maxLineBytes;
+            int keepLength = truncated ? Math.min(TRUNCATED_KEEP, maxLineBytes) : (int) total;
+            if (!spanned) {
+                bytes = Arrays.copyOfRange(buf, start, start + keepLength); // the common case: one copy
+            } else {
+                if (ended) {
+                    len = keep(start, end, len);
+                }
+                bytes = Arrays.copyOf(lineBuf, Math.min(len, keepLength));
+            }
+            if (!truncated && bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
+                bytes = Arrays.copyOf(bytes, bytes.length - 1);
                 total--;
             }
-            boolean truncated = total > maxLineBytes;
-            byte[] bytes = Arrays.copyOf(lineBuf, truncated ? Math.min(len, TRUNCATED_KEEP) : len);
-            String notText = notText(bytes, !truncated);
+            String notText = sawNul ? "NUL byte" : sawNonAscii && !truncated ? notText(bytes, true) : null;
             if (notText != null) {
                 damage = "not UTF-8 text at line " + lineNumber + ": " + notText;
                 lineNumber--;
@@ -180,6 +187,66 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
             }
             linesRead++;
             return new SourceLine(lineNumber, bytes, total, truncated);
+        }
+    }
+
+    /** Appends buf[from, to) to the line being assembled across refills, up to the kept length; returns the new length. */
+    private int keep(int from, int to, int len) {
+        int room = (int) Math.min(to - from, Math.max(0, (long) maxLineBytes - len));
+        if (room > 0) {
+            if (len + room > lineBuf.length) {
+                lineBuf = Arrays.copyOf(lineBuf, Math.max(len + room, (int) Math.min(lineBuf.length * 2L, maxLineBytes)));
+            }
+            System.arraycopy(buf, from, lineBuf, len, room);
+        }
+        return len + room;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+
+    /**
+     * The index of the first '\n' in buf[from, to), or -1; notes NUL and non-ASCII bytes before it. Eight bytes at a
+     * time: {@code (v - 0x01..) & ~v & 0x80..} is non-zero exactly when v has a zero byte, and its lowest set bit
+     * marks the first one.
+     */
+    private int scan(int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long v = (long) LONGS.get(buf, i);
+            long x = v ^ NEWLINES;
+            long newline = (x - ONES) & ~x & HIGH_BITS;
+            if (newline != 0) {
+                int at = i + (Long.numberOfTrailingZeros(newline) >>> 3);
+                note(i, at);
+                return at;
+            }
+            if ((v & HIGH_BITS) != 0) {
+                sawNonAscii = true;
+            }
+            if (((v - ONES) & ~v & HIGH_BITS) != 0) {
+                sawNul = true;
+            }
+        }
+        for (; i < to; i++) {
+            if (buf[i] == '\n') {
+                return i;
+            }
+            note(i, i + 1);
+        }
+        return -1;
+    }
+
+    private void note(int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = buf[i];
+            if (b == 0) {
+                sawNul = true;
+            } else if (b < 0) {
+                sawNonAscii = true;
+            }
         }
     }
 

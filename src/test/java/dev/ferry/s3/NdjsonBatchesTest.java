@@ -121,4 +121,63 @@ class NdjsonBatchesTest {
         assertThat(longLine.bytes()).hasSize(NdjsonBatches.TRUNCATED_KEEP);
         assertThat(lines.get(2).text()).isEqualTo("{\"b\":2}");
     }
+
+    /**
+     * The reader scans eight bytes at a time and copies a line once when it lies inside one buffer: lines of every
+     * length, with CRLF, multi-byte characters and blank lines, falling anywhere across the 64 KiB read boundaries
+     * and read in short pieces, must come out exactly as a plain split gives them.
+     */
+    @Test
+    void linesComeOutExactlyAsAPlainSplitWhereverTheyFallAgainstTheReadBuffer() throws IOException {
+        java.util.Random random = new java.util.Random(20261121);
+        StringBuilder text = new StringBuilder();
+        List<String> expected = new ArrayList<>();
+        List<Long> numbers = new ArrayList<>();
+        long number = 0;
+        while (text.length() < 600_000) {
+            number++;
+            int kind = random.nextInt(10);
+            if (kind == 0) {
+                text.append(random.nextBoolean() ? "\n" : "  \r\n"); // blank: skipped, but numbered
+                continue;
+            }
+            int length = kind == 1 ? 65_536 + random.nextInt(70_000) : random.nextInt(kind == 2 ? 20 : 900);
+            StringBuilder line = new StringBuilder("{\"v\":\"");
+            for (int i = 0; i < length; i++) {
+                line.append(random.nextInt(40) == 0 ? '\u00e9' : (char) ('a' + random.nextInt(26)));
+            }
+            line.append("\"}");
+            expected.add(line.toString());
+            numbers.add(number);
+            text.append(line).append(random.nextBoolean() ? "\r\n" : "\n");
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        java.io.InputStream trickle = new ByteArrayInputStream(bytes) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1 + random.nextInt(70_000))); // short reads, like a network
+            }
+        };
+        NdjsonBatches batches = new NdjsonBatches(trickle, 50, 1 << 22, 1 << 20);
+        List<SourceLine> lines = all(batches).stream().flatMap(List::stream).toList();
+        assertThat(batches.damage()).isNull();
+        assertThat(lines).extracting(SourceLine::text).containsExactlyElementsOf(expected);
+        assertThat(lines).extracting(SourceLine::number).containsExactlyElementsOf(numbers);
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).isEqualTo(l.bytes().length));
+        assertThat(batches.bytesRead()).isEqualTo(bytes.length);
+    }
+
+    @Test
+    void aNulByteIsFoundWhereverItFallsInTheEightByteWord() {
+        for (int at = 0; at < 17; at++) {
+            byte[] line = "{\"a\":\"0123456789abcdef\"}\n".getBytes(StandardCharsets.UTF_8);
+            byte[] text = new byte[9 + line.length];
+            System.arraycopy("{\"ok\":1}\n".getBytes(StandardCharsets.UTF_8), 0, text, 0, 9);
+            System.arraycopy(line, 0, text, 9, line.length);
+            text[9 + at] = 0;
+            NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(text), 10, 1000, 1000);
+            assertThat(all(batches)).as("NUL at %d", at).hasSize(1).first().asList().hasSize(1);
+            assertThat(batches.damage()).isEqualTo("not UTF-8 text at line 2: NUL byte");
+        }
+    }
 }
