@@ -2,7 +2,13 @@ package dev.ferry.sql;
 
 import dev.ferry.accounting.RunAccount;
 
+import org.postgresql.PGConnection;
+
 import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
@@ -11,10 +17,12 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
@@ -24,10 +32,12 @@ import java.util.stream.Collectors;
  * <p>Statement shape: one row per statement, batched with {@code addBatch}, so a statement carries
  * columns + 3 parameters, far below SQL Server's 2,100, and no multi-row VALUES list (SQL Server caps those at
  * 1,000). Each statement's update count says exactly whether its row was inserted (1) or a duplicate (0).
- * On PostgreSQL, where one statement per row is the bottleneck (each is a round of planning and executing), rows go
- * as multi-row {@code INSERT ... VALUES (...), (...) ON CONFLICT (row_hash) DO NOTHING} of up to
- * {@value #MULTI_ROW} rows: the update count is the number inserted, the rest of the rows are duplicates, still
- * exact.
+ * On PostgreSQL, where one statement per row is the bottleneck (each is a round of planning and executing), a batch
+ * is streamed with {@code COPY} into an unindexed session-local staging table and moved with one
+ * {@code INSERT ... SELECT ... ON CONFLICT (row_hash) DO NOTHING}; when that fails on a row, the batch goes again as
+ * multi-row {@code INSERT ... VALUES (...), (...) ON CONFLICT (row_hash) DO NOTHING} of up to {@value #MULTI_ROW}
+ * rows, split as below. Either way the update count is the number inserted and the rest of the rows are duplicates,
+ * still exact.
  *
  * <p>When the batch fails on a row (a value the table refuses), it is rolled back to a savepoint and split in halves
  * until every bad row is alone; good rows are still written and each bad row becomes a reject with the database's
@@ -45,7 +55,11 @@ public final class BatchWriter {
     private final String multiRowColumns;
     private final String multiRowValues;
     private final RejectsWriter rejects;
+    private final String createStageSql;
+    private final String copySql;
+    private final String moveStagedSql;
     private volatile Boolean postgres;
+    private final LongAdder isolatingBatches = new LongAdder();
 
     public BatchWriter(DataSource dataSource, ColumnMapping mapping, String targetTable, RejectsWriter rejects) {
         this.dataSource = dataSource;
@@ -59,6 +73,12 @@ public final class BatchWriter {
                 + ", ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + targetTable + " WHERE row_hash = ?)";
         this.multiRowColumns = "INSERT INTO " + targetTable + " (" + columns + ", row_hash, run_id) VALUES ";
         this.multiRowValues = "(" + params + ", ?, ?)";
+        String stage = "ferry_stage_" + targetTable.replaceAll("\\W", "_");
+        this.createStageSql = "CREATE TEMPORARY TABLE IF NOT EXISTS " + stage + " (LIKE " + targetTable
+                + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+        this.copySql = "COPY " + stage + " (" + columns + ", row_hash, run_id) FROM STDIN";
+        this.moveStagedSql = "INSERT INTO " + targetTable + " (" + columns + ", row_hash, run_id) SELECT " + columns
+                + ", row_hash, run_id FROM " + stage + " ON CONFLICT (row_hash) DO NOTHING";
     }
 
     /** The PostgreSQL statement for {@code rows} rows. */
@@ -69,6 +89,11 @@ public final class BatchWriter {
             sql.append(i == 0 ? "" : ", ").append(multiRowValues);
         }
         return sql.append(" ON CONFLICT (row_hash) DO NOTHING").toString();
+    }
+
+    /** PostgreSQL batches that the database refused as a whole and that went again row-isolating. */
+    public long isolatingBatches() {
+        return isolatingBatches.sum();
     }
 
     public String insertSql() {
@@ -90,8 +115,10 @@ public final class BatchWriter {
             }
             try (PreparedStatement insert = postgres ? null : c.prepareStatement(insertSql)) {
                 List<LoadBatch.Row> rows = batch.rows();
-                for (int from = 0; postgres && from < rows.size(); from += MULTI_ROW) {
-                    insertMultiRow(c, rows.subList(from, Math.min(rows.size(), from + MULTI_ROW)), run.runId(), counts, rejected);
+                if (postgres && !rows.isEmpty() && !copyThenInsert(c, rows, run.runId(), counts)) {
+                    for (int from = 0; from < rows.size(); from += MULTI_ROW) {
+                        insertMultiRow(c, rows.subList(from, Math.min(rows.size(), from + MULTI_ROW)), run.runId(), counts, rejected);
+                    }
                 }
                 if (!postgres && !rows.isEmpty()) {
                     insert(c, insert, rows, run.runId(), counts, rejected);
@@ -144,6 +171,144 @@ public final class BatchWriter {
             int half = rows.size() / 2;
             insert(c, insert, rows.subList(0, half), runId, counts, rejected);
             insert(c, insert, rows.subList(half, rows.size()), runId, counts, rejected);
+        }
+    }
+
+    /**
+     * PostgreSQL's fast path: the whole batch streamed with {@code COPY} into a session-local staging table (no index,
+     * emptied at commit), then moved with one {@code INSERT ... SELECT ... ON CONFLICT (row_hash) DO NOTHING}: the
+     * update count is the number inserted, the rest are duplicates. When the database refuses anything in the batch,
+     * it is rolled back to a savepoint and false is returned: the multi-row statements then isolate the bad rows.
+     */
+    private boolean copyThenInsert(Connection c, List<LoadBatch.Row> rows, String runId, long[] counts) throws SQLException {
+        Savepoint savepoint = c.setSavepoint();
+        try (Statement st = c.createStatement()) {
+            st.execute(createStageSql);
+            long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql, new ByteArrayInputStream(copyText(rows, runId)));
+            if (copied != rows.size()) {
+                throw new IllegalStateException("COPY took " + copied + " of " + rows.size() + " rows");
+            }
+            int inserted = st.executeUpdate(moveStagedSql);
+            counts[0] += inserted;
+            counts[1] += rows.size() - inserted;
+            c.releaseSavepoint(savepoint);
+            return true;
+        } catch (SQLException e) {
+            if (isTransient(e)) {
+                throw e;
+            }
+            c.rollback(savepoint);
+            isolatingBatches.increment();
+            return false;
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), "08006", e);
+        }
+    }
+
+    /** The rows in COPY's text format, UTF-8: tab-separated, {@code \N} for no value, backslash escapes. */
+    byte[] copyText(List<LoadBatch.Row> rows, String runId) {
+        CopyText text = new CopyText(rows.size() * 200);
+        byte[] run = runId.getBytes(StandardCharsets.UTF_8);
+        for (LoadBatch.Row row : rows) {
+            for (int i = 0; i < mapping.columns().size(); i++) {
+                ColumnMapping.Column column = mapping.columns().get(i);
+                if (!column.loaded()) {
+                    continue;
+                }
+                Object v = row.values()[i];
+                if (v == null) {
+                    text.ascii("\\N");
+                } else if (v instanceof String str) {
+                    text.escaped(str);
+                } else if (v instanceof BigDecimal d) {
+                    text.ascii(d.toPlainString());
+                } else if (v instanceof LocalDateTime t) {
+                    text.timestamp(t);
+                } else if (v instanceof Boolean b) {
+                    text.write(b ? 't' : 'f');
+                } else {
+                    text.ascii(v.toString());
+                }
+                text.write('\t');
+            }
+            text.ascii(row.hash());
+            text.write('\t');
+            text.writeBytes(run);
+            text.write('\n');
+        }
+        return text.toByteArray();
+    }
+
+    /** A COPY text body being written: values as UTF-8, text escaped only where it has to be. */
+    private static final class CopyText extends ByteArrayOutputStream {
+
+        CopyText(int size) {
+            super(size);
+        }
+
+        void ascii(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                write(s.charAt(i));
+            }
+        }
+
+        void escaped(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char ch = s.charAt(i);
+                if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r' || ch >= 0x80) {
+                    escapedSlow(s);
+                    return;
+                }
+            }
+            ascii(s); // the common case: plain ASCII, as is
+        }
+
+        private void escapedSlow(String s) {
+            StringBuilder out = new StringBuilder(s.length() + 8);
+            for (int i = 0; i < s.length(); i++) {
+                char ch = s.charAt(i);
+                switch (ch) {
+                    case '\\' -> out.append("\\\\");
+                    case '\t' -> out.append("\\t");
+                    case '\n' -> out.append("\\n");
+                    case '\r' -> out.append("\\r");
+                    default -> out.append(ch);
+                }
+            }
+            writeBytes(out.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** yyyy-MM-dd HH:mm:ss[.fraction], as PostgreSQL reads it. */
+        void timestamp(LocalDateTime t) {
+            digits(t.getYear(), 4);
+            write('-');
+            digits(t.getMonthValue(), 2);
+            write('-');
+            digits(t.getDayOfMonth(), 2);
+            write(' ');
+            digits(t.getHour(), 2);
+            write(':');
+            digits(t.getMinute(), 2);
+            write(':');
+            digits(t.getSecond(), 2);
+            if (t.getNano() != 0) {
+                write('.');
+                digits(t.getNano(), 9);
+            }
+        }
+
+        private static final int[] POW10 = {1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+                1_000_000_000};
+
+        /** Zero-padded to width; a value that does not fit (a year past 9999) is written whole. */
+        private void digits(int value, int width) {
+            if (value < 0 || width < 9 && value >= POW10[width]) {
+                ascii(Integer.toString(value));
+                return;
+            }
+            for (int div = POW10[width - 1]; div > 0; div /= 10) {
+                write('0' + (value / div) % 10);
+            }
         }
     }
 

@@ -44,6 +44,7 @@ class BatchWriterTest {
         ds.setUser(pg.user());
         ds.setPassword(pg.password());
         BatchWriter writer = badRowsAndDuplicates(ds, "ERROR: value too long for type character varying(2000)");
+        assertThat(writer.isolatingBatches()).as("the batch with bad rows went again row-isolating").isPositive();
         assertThat(writer.multiRowSql(2)).endsWith(" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),"
                 + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (row_hash) DO NOTHING");
     }
@@ -82,5 +83,52 @@ class BatchWriterTest {
             assertThat(rs.next()).isFalse();
         }
         return writer;
+    }
+
+    /**
+     * PostgreSQL's COPY path carries every value exactly: text with tabs, line breaks, carriage returns, backslashes
+     * and quotes, empty text, no values, decimals, timestamps, flags; and a second write of the same rows inserts none.
+     */
+    @Test
+    void onPostgresqlTheCopyPathCarriesEveryValueExactly() throws Exception {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(pg.createDatabase("bwc_" + Long.toHexString(System.nanoTime())));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+        ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+        RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+        BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+        Runs runs = new Runs(new PipelineMetrics(() -> null));
+        String[] notes = {"tab\there", "two\nlines", "cr\r\nlf", "back\\slash \\N \\t", "\"quoted\", 'single'", "", "caf\u00e9 \u4e2d\u6587", "\\"};
+        List<ReportRow> rows = new ArrayList<>();
+        for (int i = 0; i < notes.length; i++) {
+            rows.add(new ReportRow(i + 2, new String[] {"C-" + i, "B", i % 2 == 0 ? "" : "7", "PN-\\" + i, "42", i % 3 == 0 ? "" : "0.125",
+                    "2026-03-04 05:06:07", i == 1 ? "" : "O'Brien\tJr", i % 2 == 0 ? "False" : "", notes[i]}));
+        }
+        RunAccount run = runs.begin("report-to-sql", "copy");
+        assertThat(writer.write(converter.convert(rows, run), run)).isEqualTo(new BatchWriter.Outcome(notes.length, 0, 0));
+        assertThat(writer.isolatingBatches()).as("no batch fell back from COPY").isZero();
+        try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT tracking_id, line_no, part_number, unit_weight_kg, produced_at, operator_name, quality_passed, notes,"
+                        + " row_hash, run_id FROM t ORDER BY tracking_id")) {
+            for (int i = 0; i < notes.length; i++) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("C-" + i);
+                assertThat(rs.getObject(2)).isEqualTo(i % 2 == 0 ? null : 7);
+                assertThat(rs.getString(3)).isEqualTo("PN-\\" + i);
+                assertThat(rs.getBigDecimal(4)).isEqualTo(i % 3 == 0 ? null : new java.math.BigDecimal("0.125"));
+                assertThat(rs.getObject(5, java.time.LocalDateTime.class)).isEqualTo(java.time.LocalDateTime.of(2026, 3, 4, 5, 6, 7));
+                assertThat(rs.getString(6)).isEqualTo(i == 1 ? "" : "O'Brien\tJr");
+                assertThat(rs.getObject(7)).isEqualTo(i % 2 == 0 ? Boolean.FALSE : null);
+                assertThat(rs.getString(8)).isEqualTo(notes[i]);
+                assertThat(rs.getString(9)).hasSize(64);
+                assertThat(rs.getString(10)).isEqualTo(run.runId());
+            }
+            assertThat(rs.next()).isFalse();
+        }
+        RunAccount again = runs.begin("report-to-sql", "copy again");
+        assertThat(writer.write(converter.convert(rows, again), again)).isEqualTo(new BatchWriter.Outcome(0, notes.length, 0));
     }
 }
