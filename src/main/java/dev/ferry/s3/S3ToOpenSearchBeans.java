@@ -23,7 +23,7 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
 
         S3Inbox inbox = new S3Inbox(s3, get(pc, P + "bucket"), optional(pc, P + "prefix"), get(pc, P + "done-action"),
-                optional(pc, P + "processed-prefix"), get(pc, P + "dead-letter-bucket"), optional(pc, P + "key-suffixes"));
+                optional(pc, P + "processed-prefix"), optional(pc, P + "key-suffixes"));
         LineParser lines = new LineParser(get(pc, P + "index"), Boolean.parseBoolean(get(pc, P + "index-from-line")),
                 optional(pc, P + "id-field"));
         ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, get(pc, P + "dead-letter-bucket"),
