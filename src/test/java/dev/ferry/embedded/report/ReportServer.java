@@ -3,7 +3,7 @@ package dev.ferry.embedded.report;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.FilterOutputStream;
+import dev.ferry.s3.CountingStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -929,7 +929,7 @@ public final class ReportServer implements AutoCloseable {
                 throw new IllegalStateException(cut.getMessage());
             }
         } finally {
-            bytesServed.addAndGet(out.count);
+            bytesServed.addAndGet(out.count());
             long alloc1 = allocatedBytes();
             lastRenderAllocatedBytes.set(alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0);
         }
@@ -1025,26 +1025,6 @@ public final class ReportServer implements AutoCloseable {
             return sun.getThreadAllocatedBytes(Thread.currentThread().getId());
         }
         return -1;
-    }
-
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 
     // ================================================================ standalone
