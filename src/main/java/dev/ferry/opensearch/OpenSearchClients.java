@@ -29,7 +29,7 @@ public final class OpenSearchClients {
                 maxConnections);
     }
 
-    /** The same, for a parsed connection: every host, the RestClient moving on to the next when one fails. */
+    /** The same, for a parsed connection: every host (the RestClient spreads requests over them, skipping one that failed). */
     public static RestClient restClient(OpenSearchConnection connection, int timeoutMs, int maxConnections) {
         boolean tls = connection.tls();
         String user = connection.user();

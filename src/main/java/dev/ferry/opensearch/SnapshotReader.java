@@ -35,8 +35,8 @@ import java.util.List;
  * <p>
  * Every configured host is used: requests go to the host that answered last, and a request that cannot connect
  * (refused, connect timeout, unknown host) moves on to the next host. Only then, because the request never reached
- * a server; a point in time belongs to the cluster, so any node continues it. A request that failed once sent is
- * not repeated here (the route's retry policy decides).
+ * a server; a point in time belongs to the cluster, so any node continues it. A request that fails after it was
+ * sent is not repeated here.
  */
 public final class SnapshotReader {
 
