@@ -100,9 +100,12 @@ bench_ferry_accounted() {
 # Starts the packaged Ferry (target/ferry/bin/ferry, -Xmx256m) with the given environment, waits until its
 # metrics account for the expected number of records, then stops it with SIGTERM. Seconds run from process start
 # to the moment every record was accounted for (JVM start-up included); peak RSS covers the whole process.
+# Gives up after BENCH_FERRY_DEADLINE_S seconds (default 1800): log tail, Ferry stopped, return 1.
 bench_ferry_until() {
   local pipeline=$1 case=$2 target=$3 records=$4 expected=$5; shift 5
-  local port report log start now done_at=""
+  local port report log start done_at="" accounted=0 timed_out=""
+  local deadline_s=${BENCH_FERRY_DEADLINE_S:-1800}
+  local deadline=$((SECONDS + deadline_s))
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   report="$BENCH_WORK/time-ferry-$case.txt"; log="$BENCH_WORK/ferry-$case.log"
   start=$(date +%s.%N)
@@ -110,7 +113,9 @@ bench_ferry_until() {
     /usr/bin/time -v -o "$report" target/ferry/bin/ferry > "$log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    if (( $(bench_ferry_accounted "$port" "$pipeline") >= expected )); then done_at=$(date +%s.%N); break; fi
+    accounted=$(bench_ferry_accounted "$port" "$pipeline")
+    if (( accounted >= expected )); then done_at=$(date +%s.%N); break; fi
+    if (( SECONDS >= deadline )); then timed_out=1; break; fi
     sleep 0.2
   done
   # SIGTERM goes to Ferry, the child of /usr/bin/time: time itself would die on it without writing its report
@@ -119,6 +124,11 @@ bench_ferry_until() {
   ferry_pid=$(pgrep -P "$pid" || true)
   kill -TERM ${ferry_pid:-$pid} 2>/dev/null || true
   wait "$pid" || true
+  if [[ -n "$timed_out" ]]; then
+    tail -50 "$log" >&2
+    bench_log "Ferry accounted for $accounted of $expected records within BENCH_FERRY_DEADLINE_S=$deadline_s s; stopped"
+    return 1
+  fi
   if [[ -z "$done_at" ]]; then
     tail -50 "$log" >&2; bench_log "Ferry stopped before accounting for $expected records"; return 1
   fi

@@ -8,6 +8,7 @@ import dev.ferry.accounting.Runs;
 import dev.ferry.health.DatabaseReachabilityCheck;
 import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.health.S3ReachabilityCheck;
+import dev.ferry.opensearch.OpenSearchConnection;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -24,9 +25,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -78,10 +77,7 @@ public class FerryBeans implements CamelConfiguration {
             health.register(new S3ReachabilityCheck(s3, new ArrayList<>(buckets)));
         }
         if (needed.contains(Pipeline.Service.OPENSEARCH)) {
-            health.register(new OpenSearchReachabilityCheck(
-                    split(setting(pc, "ferry.opensearch.hosts")),
-                    Boolean.parseBoolean(setting(pc, "ferry.opensearch.tls")),
-                    optional(pc, "ferry.opensearch.user"), optional(pc, "ferry.opensearch.password")));
+            health.register(new OpenSearchReachabilityCheck(OpenSearchConnection.from(pc)));
         }
         if (needed.contains(Pipeline.Service.DATABASE)) {
             health.register(new DatabaseReachabilityCheck(dataSource));
@@ -132,9 +128,5 @@ public class FerryBeans implements CamelConfiguration {
 
     private static String optional(PropertiesComponent pc, String key) {
         return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
-    }
-
-    static List<String> split(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 }

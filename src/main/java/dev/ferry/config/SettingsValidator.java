@@ -4,6 +4,8 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -13,11 +15,14 @@ import java.util.function.Predicate;
  */
 public final class SettingsValidator {
 
-    /** A setting's rule; with {@code whenKey}, it is required only while that setting has one of {@code whenValues}. */
-    private record Rule(String key, boolean required, Predicate<String> valid, String expected, String whenKey,
-                        List<String> whenValues) {
+    /**
+     * A setting's rule; with {@code whenKey}, it is required only while that setting has one of {@code whenValues}.
+     * {@code valid} gets the value and a lookup of the other settings (most rules look at their own value only).
+     */
+    private record Rule(String key, boolean required, BiPredicate<String, Function<String, String>> valid,
+                        String expected, String whenKey, List<String> whenValues) {
         Rule(String key, boolean required, Predicate<String> valid, String expected) {
-            this(key, required, valid, expected, null, List.of());
+            this(key, required, (value, others) -> valid.test(value), expected, null, List.of());
         }
 
         boolean requiredIn(FerryConfig config) {
@@ -82,18 +87,36 @@ public final class SettingsValidator {
     public SettingsValidator requireWhen(String key, String otherKey, List<String> values, Predicate<String> valid,
                                          String expected) {
         List<String> lower = values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList();
-        rules.add(new Rule(key, true, valid, expected + " (required when " + otherKey + " is " + String.join(" or ", values)
-                + ")", otherKey, lower));
+        rules.add(new Rule(key, true, (value, others) -> valid.test(value), expected + " (required when " + otherKey
+                + " is " + String.join(" or ", values) + ")", otherKey, lower));
         return this;
     }
 
-    /** Throws one exception listing every problem found, each naming its setting and environment variable. */
+    /**
+     * A rule across settings, checked when {@code key} is set: {@code valid} gets its value and a lookup of the other
+     * settings (trimmed, {@code null} when unset), e.g. a dead-letter bucket that must differ from the source bucket.
+     */
+    public SettingsValidator crossCheck(String key, BiPredicate<String, Function<String, String>> valid,
+                                        String expected) {
+        rules.add(new Rule(key, false, valid, expected, null, List.of()));
+        return this;
+    }
+
+    /**
+     * Throws one exception listing every problem found, each naming its setting and environment variable; a setting
+     * is named once, for the first of its rules it breaks (a malformed value, before how it fits the others).
+     */
     public void validate(FerryConfig config) {
         List<String> problems = new ArrayList<>();
+        java.util.Set<String> named = new java.util.HashSet<>();
         for (Rule rule : rules) {
+            if (named.contains(rule.key())) {
+                continue;
+            }
             String value = config.get(rule.key());
             if (value == null || value.isEmpty()) {
                 if (rule.requiredIn(config)) {
+                    named.add(rule.key());
                     problems.add("missing setting " + rule.key() + " (environment variable " + FerryConfig.envName(rule.key())
                             + "): expected " + rule.expected());
                 }
@@ -101,11 +124,12 @@ public final class SettingsValidator {
             }
             boolean ok;
             try {
-                ok = rule.valid().test(value);
+                ok = rule.valid().test(value, config::get);
             } catch (RuntimeException e) {
                 ok = false;
             }
             if (!ok) {
+                named.add(rule.key());
                 problems.add("invalid setting " + rule.key() + " = " + shown(rule.key(), value) + " (from "
                         + config.sourceOf(rule.key()) + "): expected " + rule.expected());
             }

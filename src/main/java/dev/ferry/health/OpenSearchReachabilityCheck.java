@@ -1,5 +1,6 @@
 package dev.ferry.health;
 
+import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -7,9 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -22,12 +21,10 @@ public final class OpenSearchReachabilityCheck extends AbstractHealthCheck {
     private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    public OpenSearchReachabilityCheck(List<String> hostPorts, boolean tls, String user, String password) {
+    public OpenSearchReachabilityCheck(OpenSearchConnection connection) {
         super("ferry", "opensearch");
-        this.healthUris = hostPorts.stream()
-                .map(h -> URI.create((tls ? "https://" : "http://") + h.trim() + "/_cluster/health")).toList();
-        this.authorization = user == null || user.isBlank() ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ':' + password).getBytes(StandardCharsets.UTF_8));
+        this.healthUris = connection.baseUris().stream().map(base -> base.resolve("/_cluster/health")).toList();
+        this.authorization = connection.basicAuthorization();
     }
 
     @Override

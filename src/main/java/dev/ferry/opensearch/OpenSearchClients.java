@@ -25,9 +25,17 @@ public final class OpenSearchClients {
     /** The low-level client under opensearch-java's transport: plain requests, pooled connections, auth, TLS. */
     public static RestClient restClient(String hosts, boolean tls, String user, String password, int timeoutMs,
                                         int maxConnections) {
-        HttpHost[] httpHosts = Arrays.stream(hosts.split(",")).map(String::trim).filter(h -> !h.isEmpty())
-                .map(h -> new HttpHost(tls ? "https" : "http", h.substring(0, h.lastIndexOf(':')),
-                        Integer.parseInt(h.substring(h.lastIndexOf(':') + 1))))
+        return restClient(new OpenSearchConnection(Arrays.asList(hosts.split(",")), tls, user, password), timeoutMs,
+                maxConnections);
+    }
+
+    /** The same, for a parsed connection: every host (the RestClient spreads requests over them, skipping one that failed). */
+    public static RestClient restClient(OpenSearchConnection connection, int timeoutMs, int maxConnections) {
+        boolean tls = connection.tls();
+        String user = connection.user();
+        String password = connection.password();
+        HttpHost[] httpHosts = connection.baseUris().stream()
+                .map(uri -> new HttpHost(uri.getScheme(), uri.getHost(), uri.getPort()))
                 .toArray(HttpHost[]::new);
         RestClient rest = RestClient.builder(httpHosts)
                 .setRequestConfigCallback(rc -> rc.setResponseTimeout(Timeout.ofMilliseconds(timeoutMs))

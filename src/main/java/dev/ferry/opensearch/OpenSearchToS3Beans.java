@@ -23,11 +23,7 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent pc = context.getPropertiesComponent();
         OpenSearchToS3Settings settings = OpenSearchToS3Settings.from(pc);
-        String hosts = pc.resolveProperty("ferry.opensearch.hosts").orElseThrow();
-        SnapshotReader reader = new SnapshotReader(hosts.split(",")[0].trim(),
-                Boolean.parseBoolean(pc.resolveProperty("ferry.opensearch.tls").orElse("false")),
-                pc.resolveProperty("ferry.opensearch.user").map(String::trim).orElse(null),
-                pc.resolveProperty("ferry.opensearch.password").orElse(null),
+        SnapshotReader reader = new SnapshotReader(OpenSearchConnection.from(pc),
                 Duration.ofSeconds(settings.requestTimeoutSeconds()));
         S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);

@@ -6,19 +6,23 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
+import java.util.List;
 
 /**
  * Reads a consistent snapshot of an index (alias, pattern) through OpenSearch's point in time: opens and closes the
@@ -28,25 +32,28 @@ import java.util.Base64;
  * each whole response in heap before handing it over, and the typed client rebuilds every {@code _source} as a map
  * (so {@code 95.0} would come back as {@code 95}). Here the response body is a stream that the cursor parses as it
  * arrives, copying each {@code _source} out as the exact bytes the server sent.
+ * <p>
+ * Every configured host is used: requests go to the host that answered last, and a request that cannot connect
+ * (refused, connect timeout, unknown host) moves on to the next host. Only then, because the request never reached
+ * a server; a point in time belongs to the cluster, so any node continues it. A request that fails after it was
+ * sent is not repeated here.
  */
 public final class SnapshotReader {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotReader.class);
     static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
 
-    private final URI base;
+    private final List<URI> hosts;
+    private volatile int current;
     private final String authorization;
     private final Duration timeout;
     private final HttpClient http;
 
-    /**
-     * @param host     {@code host:port}; the first of {@code ferry.opensearch.hosts}
-     * @param password handed to the Authorization header only; never logged
-     */
-    public SnapshotReader(String host, boolean tls, String user, String password, Duration timeout) {
-        this.base = URI.create((tls ? "https://" : "http://") + host.trim());
-        this.authorization = user == null || user.isBlank() ? null : "Basic " + Base64.getEncoder()
-                .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+    /** The connection's password goes into the Authorization header only; never logged. */
+    public SnapshotReader(OpenSearchConnection connection, Duration timeout) {
+        this.hosts = connection.baseUris();
+        this.authorization = connection.basicAuthorization();
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1).build();
     }
@@ -186,8 +193,8 @@ public final class SnapshotReader {
         });
         HttpResponse<InputStream> r;
         try {
-            r = http.send(request("/_search")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = sendToAHost(request("/_search").POST(HttpRequest.BodyPublishers.ofString(body)),
+                    HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw new OpenSearchReadException("OpenSearch search request failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -237,8 +244,9 @@ public final class SnapshotReader {
         }
     }
 
+    /** A request to the current host; {@link #sendToAHost} moves it to another host when that one cannot be reached. */
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        HttpRequest.Builder b = HttpRequest.newBuilder(hosts.get(current).resolve(path)).timeout(timeout)
                 .header("Content-Type", "application/json").header("Accept", "application/json");
         if (authorization != null) {
             b.header("Authorization", authorization);
@@ -250,9 +258,35 @@ public final class SnapshotReader {
         return parse(send(request));
     }
 
+    /**
+     * Sends to the current host; when it cannot be connected to, to the next ones in turn (each at most once). The
+     * host that answers becomes the current one.
+     */
+    private <T> HttpResponse<T> sendToAHost(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
+        int first = current;
+        for (int i = 0; ; i++) {
+            int host = (first + i) % hosts.size();
+            URI uri = request.build().uri();
+            request.uri(hosts.get(host).resolve(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())));
+            try {
+                HttpResponse<T> response = http.send(request.build(), body);
+                current = host;
+                return response;
+            } catch (ConnectException | HttpConnectTimeoutException e) {
+                if (i + 1 >= hosts.size()) {
+                    throw e;
+                }
+                LOG.warn("OpenSearch host {} cannot be reached ({}); trying {}", hosts.get(host).getAuthority(),
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
+                        hosts.get((host + 1) % hosts.size()).getAuthority());
+            }
+        }
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) {
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return sendToAHost(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new OpenSearchReadException("OpenSearch request failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -46,7 +46,7 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
             registry.bind("reportTls", tls(settings));
             pc.addOverrideProperty("ferry.report-to-sql.tls-context", "#reportTls");
         }
-        registry.bind("reportFailures", new ReportFailures());
+        registry.bind("reportFailures", new ReportFailures(settings.baseUrl(), settings.truststore()));
         registry.bind("reportSpool", new ReportSpool(settings.spoolDirectory()));
         registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
         registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));

@@ -79,6 +79,7 @@ public final class ReportToSqlSettings {
         return v == null || v.isEmpty() ? null : v;
     }
 
+    public String baseUrl() { return get("base-url"); }
     public String reportPath() { return get("report-path"); }
     public Map<String, List<String>> parameters() { return parameters(optional("parameters")); }
     public Map<String, List<String>> deviceInfo() { return parameters(optional("device-info")); }

@@ -1,7 +1,6 @@
 package dev.ferry.s3;
 
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -81,7 +80,7 @@ public final class PartWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot finish spooled part " + file, e);
         }
-        return new SpooledPart(number, slice, file, documents, compressed.count,
+        return new SpooledPart(number, slice, file, documents, compressed.count(),
                 HexFormat.of().formatHex(digest.getMessageDigest().digest()), lastSort);
     }
 
@@ -104,26 +103,6 @@ public final class PartWriter implements AutoCloseable {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
             // a leftover spool file is cleaned on the next start of the same dump
-        }
-    }
-
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
         }
     }
 }

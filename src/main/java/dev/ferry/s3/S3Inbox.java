@@ -38,8 +38,7 @@ public final class S3Inbox {
      *                    a dump's {@code manifest.json} and {@code checkpoint.json}, are left alone. Empty: every key.
      */
     public S3Inbox(S3Client s3, String bucket, String prefix, String doneAction, String processedPrefix,
-                   String deadLetterBucket, String keySuffixes) {
-        S3ToOpenSearchSettings.crossCheck(bucket, prefix, doneAction, processedPrefix, deadLetterBucket);
+                   String keySuffixes) {
         this.keySuffixes = keySuffixes == null ? java.util.List.of() : java.util.Arrays.stream(keySuffixes.split(","))
                 .map(String::trim).filter(x -> !x.isEmpty()).toList();
         this.s3 = s3;

@@ -2,6 +2,8 @@ package dev.ferry.s3;
 
 import dev.ferry.accounting.Runs;
 import dev.ferry.opensearch.BulkIndexer;
+import dev.ferry.opensearch.OpenSearchClients;
+import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -23,15 +25,18 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
 
         S3Inbox inbox = new S3Inbox(s3, get(pc, P + "bucket"), optional(pc, P + "prefix"), get(pc, P + "done-action"),
-                optional(pc, P + "processed-prefix"), get(pc, P + "dead-letter-bucket"), optional(pc, P + "key-suffixes"));
+                optional(pc, P + "processed-prefix"), optional(pc, P + "key-suffixes"));
         LineParser lines = new LineParser(get(pc, P + "index"), Boolean.parseBoolean(get(pc, P + "index-from-line")),
                 optional(pc, P + "id-field"));
         ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, get(pc, P + "dead-letter-bucket"),
                 Integer.parseInt(get(pc, P + "bulk-max-docs")), Long.parseLong(get(pc, P + "bulk-max-bytes")),
                 Integer.parseInt(get(pc, P + "max-line-bytes")));
-        BulkIndexer bulk = new BulkIndexer(get(pc, "ferry.opensearch.hosts"), Boolean.parseBoolean(get(pc, "ferry.opensearch.tls")),
-                optional(pc, "ferry.opensearch.user"), optional(pc, "ferry.opensearch.password"),
-                Integer.parseInt(get(pc, P + "request-timeout-ms")), Integer.parseInt(get(pc, P + "bulk-in-flight")),
+        OpenSearchConnection openSearch = OpenSearchConnection.from(pc);
+        int requestTimeoutMs = Integer.parseInt(get(pc, P + "request-timeout-ms"));
+        int bulkInFlight = Integer.parseInt(get(pc, P + "bulk-in-flight"));
+        // the client is created at first use (the beans exist even when the pipeline is off)
+        BulkIndexer bulk = new BulkIndexer(
+                () -> OpenSearchClients.restClient(openSearch, requestTimeoutMs, bulkInFlight + 2),
                 Integer.parseInt(get(pc, P + "max-item-retries")), Long.parseLong(get(pc, P + "retry-initial-delay-ms")),
                 Long.parseLong(get(pc, P + "retry-max-delay-ms")), 1000L * Long.parseLong(get(pc, P + "progress-every-seconds")));
 

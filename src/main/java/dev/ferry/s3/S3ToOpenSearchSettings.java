@@ -2,6 +2,7 @@ package dev.ferry.s3;
 
 import dev.ferry.config.SettingsValidator;
 
+import java.util.List;
 import java.util.Set;
 
 /** Validation rules for {@code ferry.s3-to-opensearch.*}, checked at start-up when the pipeline is enabled. */
@@ -31,36 +32,22 @@ public final class S3ToOpenSearchSettings {
         v.require(PREFIX + "retry-max-delay-ms", s -> between(s, 1, 3_600_000), "milliseconds, 1 to 3600000");
         v.require(PREFIX + "request-timeout-ms", s -> between(s, 1000, 3_600_000), "milliseconds, 1000 to 3600000");
         v.require(PREFIX + "done-action", DONE_ACTIONS::contains, "move, delete or tag");
-        v.optional(PREFIX + "processed-prefix", s -> !s.startsWith("/"), "a key prefix without a leading slash, e.g. processed/");
+        v.requireWhen(PREFIX + "processed-prefix", PREFIX + "done-action", List.of("move"), s -> !s.startsWith("/"),
+                "a key prefix without a leading slash, e.g. processed/");
+        // A processed prefix under the source prefix (or above it) would have processed objects read again forever.
+        v.crossCheck(PREFIX + "processed-prefix", (processed, other) -> !"move".equalsIgnoreCase(other.apply(PREFIX + "done-action"))
+                        || !overlaps(processed, orEmpty(other.apply(PREFIX + "prefix"))),
+                "with done-action move, a prefix neither equal to, under nor above " + PREFIX + "prefix"
+                + " (processed objects would be read again)");
         v.require(PREFIX + "dead-letter-bucket", S3ToOpenSearchSettings::isBucket, "an S3 bucket name (3-63 of a-z 0-9 . -)");
+        v.crossCheck(PREFIX + "dead-letter-bucket", (deadLetters, other) -> !deadLetters.equals(other.apply(PREFIX + "bucket")),
+                "a bucket other than " + PREFIX + "bucket (dead letters would be read as input)");
         v.require(PREFIX + "poll-delay-ms", s -> between(s, 100, 86_400_000), "milliseconds, 100 to 86400000");
         v.require(PREFIX + "progress-every-seconds", s -> between(s, 1, 86_400), "seconds, 1 to 86400");
     }
 
-    /**
-     * Rules across settings, checked when the pipeline's beans are created (the validator checks one key at a time):
-     * a processed prefix overlapping the source prefix would be read again forever; a dead-letter bucket equal to the
-     * source bucket would feed dead letters back in as input.
-     *
-     * @throws IllegalArgumentException naming the settings
-     */
-    public static void crossCheck(String bucket, String prefix, String doneAction, String processedPrefix,
-                                  String deadLetterBucket) {
-        prefix = orEmpty(prefix);
-        String processed = orEmpty(processedPrefix);
-        if ("move".equalsIgnoreCase(orEmpty(doneAction).trim())) {
-            if (processed.isEmpty()) {
-                throw new IllegalArgumentException(PREFIX + "processed-prefix must be set when " + PREFIX + "done-action is move");
-            }
-            if (processed.startsWith(prefix) || prefix.startsWith(processed)) {
-                throw new IllegalArgumentException(PREFIX + "processed-prefix '" + processed + "' must not overlap "
-                        + PREFIX + "prefix '" + prefix + "' (processed objects would be read again)");
-            }
-        }
-        if (orEmpty(bucket).equals(deadLetterBucket)) {
-            throw new IllegalArgumentException(PREFIX + "dead-letter-bucket must differ from " + PREFIX
-                    + "bucket (dead letters would be read as input)");
-        }
+    private static boolean overlaps(String processedPrefix, String prefix) {
+        return processedPrefix.startsWith(prefix) || prefix.startsWith(processedPrefix);
     }
 
     private static String orEmpty(String s) {

@@ -76,6 +76,21 @@ class SettingsValidationTest {
     }
 
     @Test
+    void aRuleAcrossSettingsSeesTheOthersAndABadSettingIsNamedOnce() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(),
+                Map.of("x.source", "same", "x.target", "same", "x.other-target", "-bad-"));
+        SettingsValidator v = new SettingsValidator();
+        for (String key : new String[] {"x.target", "x.other-target"}) {
+            v.require(key, s -> s.matches("[a-z]+"), "lower-case letters");
+            v.crossCheck(key, (target, others) -> !target.equals(others.apply("x.source")), "other than x.source");
+        }
+        assertThatThrownBy(() -> v.validate(config))
+                .hasMessageContaining("invalid setting x.target = 'same' (from override): expected other than x.source")
+                .hasMessageContaining("invalid setting x.other-target = '-bad-' (from override): expected lower-case letters")
+                .hasMessageContaining("2 setting(s) to fix");
+    }
+
+    @Test
     void aMissingConfigurationFileIsReportedWithItsPath() {
         assertThatThrownBy(() -> FerryConfig.load(Path.of("no-such.properties"), null, Map.of(), Map.of()))
                 .isInstanceOf(InvalidSettingException.class)

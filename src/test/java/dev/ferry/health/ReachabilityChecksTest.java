@@ -7,6 +7,7 @@ import dev.ferry.embedded.FreePorts;
 import dev.ferry.embedded.OpenSearchNode;
 import dev.ferry.embedded.PostgresServer;
 import dev.ferry.embedded.S3ProxyServer;
+import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -55,10 +56,12 @@ class ReachabilityChecksTest {
     @Test
     void openSearchIsUpOnARealNodeAndDownOnAClosedPort() throws Exception {
         OpenSearchNode node = EmbeddedServices.shared().openSearch();
-        assertThat(call(new OpenSearchReachabilityCheck(List.of(node.hostAddress()), false, null, null)).getState())
+        assertThat(call(new OpenSearchReachabilityCheck(
+                new OpenSearchConnection(List.of(node.hostAddress()), false, null, null))).getState())
                 .isEqualTo(HealthCheck.State.UP);
         int closed = FreePorts.next();
-        HealthCheck.Result down = call(new OpenSearchReachabilityCheck(List.of("127.0.0.1:" + closed), false, "u", "pw-secret"));
+        HealthCheck.Result down = call(new OpenSearchReachabilityCheck(
+                new OpenSearchConnection(List.of("127.0.0.1:" + closed), false, "u", "pw-secret")));
         assertThat(down.getState()).isEqualTo(HealthCheck.State.DOWN);
         assertThat(down.getMessage()).hasValueSatisfying(m -> assertThat(m)
                 .contains("127.0.0.1:" + closed).doesNotContain("pw-secret"));

@@ -256,6 +256,24 @@ class OpenSearchToS3Test {
     }
 
     @Test
+    void aFirstHostThatCannotBeReachedIsSkippedAndTheDumpIsReadFromTheNext() throws Exception {
+        DumpFixture f = new DumpFixture("failover");
+        int total = f.seed(300);
+        Map<String, String> settings = new HashMap<>(f.settings(work));
+        settings.put("ferry.opensearch.hosts", "127.0.0.1:" + FerryUnderTest.freePort() + "," + f.openSearch.hostAddress());
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            RunAccount run = dump(ferry, f.index);
+
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(run.written()).isEqualTo(total);
+            String folder = f.dumpFolders("dumps").get(0);
+            assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
+            assertThat(new HashSet<>(linesOf(f, folder))).isEqualTo(new HashSet<>(f.expectedLines.values()));
+            assertThat(f.openPits()).as("points in time left open").isZero();
+        }
+    }
+
+    @Test
     void oneShotModeDumpsTheIndexThenExitsZeroAndOneWhenTheDumpFails() throws Exception {
         DumpFixture f = new DumpFixture("oneshot");
         int total = f.seed(300);

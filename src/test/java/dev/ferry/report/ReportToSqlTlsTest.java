@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * HTTPS to a report server whose certificate comes from a private CA (here: self-signed, made with keytool): trusted
- * through ferry.report-to-sql.truststore, refused without it. NTLM over TLS, H2 as the target.
+ * through ferry.report-to-sql.truststore, refused without it or with a trust store that lacks it (at once: a trust
+ * problem is never retried). NTLM over TLS, H2 as the target.
  */
 class ReportToSqlTlsTest {
 
@@ -33,6 +34,8 @@ class ReportToSqlTlsTest {
     static Path dir;
     private static SSLContext serverTls;
     private static Path trustStore;
+    /** a trust store holding some other certificate, not the report server's */
+    private static Path otherTrustStore;
 
     @BeforeAll
     static void selfSignedCertificate() throws Exception {
@@ -46,6 +49,16 @@ class ReportToSqlTlsTest {
                 "-file", cert.toString());
         keytool("-importcert", "-noprompt", "-alias", "report-server", "-file", cert.toString(), "-storetype", "PKCS12",
                 "-keystore", trustStore.toString(), "-storepass", TRUST_PASSWORD);
+        Path otherKeyStore = dir.resolve("other.p12");
+        Path otherCert = dir.resolve("other.cer");
+        otherTrustStore = dir.resolve("other-trust.p12");
+        keytool("-genkeypair", "-alias", "other", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=other.example.com", "-storetype", "PKCS12",
+                "-keystore", otherKeyStore.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+        keytool("-exportcert", "-alias", "other", "-keystore", otherKeyStore.toString(), "-storepass", STORE_PASSWORD,
+                "-file", otherCert.toString());
+        keytool("-importcert", "-noprompt", "-alias", "other", "-file", otherCert.toString(), "-storetype", "PKCS12",
+                "-keystore", otherTrustStore.toString(), "-storepass", TRUST_PASSWORD);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keyStore)) {
             ks.load(in, STORE_PASSWORD.toCharArray());
@@ -74,17 +87,45 @@ class ReportToSqlTlsTest {
     }
 
     @Test
-    void withoutTheTrustStoreTheCertificateIsRefusedAndNothingIsLoaded() throws Exception {
+    void withoutTheTrustStoreTheCertificateIsRefusedAtOnceAndNothingIsLoaded() throws Exception {
         String db = h2Url();
         try (ReportServer server = httpsServer()) {
-            Map<String, String> settings = settings(server, db, START.plusHours(1), 1);
-            settings.put("ferry.retry.max-attempts", "0");
+            Map<String, String> settings = settings(server, db, START.plusHours(1), 1); // 3 retries for a timeout
             try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
                 RunAccount run = awaitRuns(ferry, 1).get(0);
                 assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
-                assertThat(run.failure()).containsAnyOf("PKIX", "certification path", "SSLHandshakeException");
+                assertThat(run.retried()).isZero();
+                assertThat(run.failure()).contains("127.0.0.1:" + server.port())
+                        .contains("not trusted by the JVM's default trust store")
+                        .contains("ferry.report-to-sql.truststore").contains("SSLHandshakeException");
             }
-            assertThat(server.authenticatedRequests()).isEmpty();
+            assertThat(server.tlsConnections()).isEqualTo(1);
+            assertThat(server.requests()).isEmpty();
+            assertThat(count(db, "SELECT COUNT(*) FROM report_tracking")).isZero();
+        }
+    }
+
+    @Test
+    void aTrustStoreWithoutTheServersCertificateFailsTheRunAtOnceAndTheWatermarkStays() throws Exception {
+        String db = h2Url();
+        try (ReportServer server = httpsServer()) {
+            Map<String, String> settings = settings(server, db, START.plusHours(1), 1); // 3 retries for a timeout
+            settings.put("ferry.report-to-sql.truststore", otherTrustStore.toString());
+            settings.put("ferry.report-to-sql.truststore-password", TRUST_PASSWORD);
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = awaitRuns(ferry, 1).get(0);
+                assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(run.retried()).isZero();
+                assertThat(run.failure()).contains("127.0.0.1:" + server.port())
+                        .contains("not trusted by the trust store ferry.report-to-sql.truststore = " + otherTrustStore)
+                        .doesNotContain(TRUST_PASSWORD);
+            }
+            // one handshake reached the server, none became a request; no retry hit it again
+            assertThat(server.tlsConnections()).isEqualTo(1);
+            assertThat(server.requests()).isEmpty();
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'FAILED'"
+                    + " AND error LIKE '%not trusted%'")).isEqualTo(1);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'SUCCEEDED'")).isZero();
             assertThat(count(db, "SELECT COUNT(*) FROM report_tracking")).isZero();
         }
     }

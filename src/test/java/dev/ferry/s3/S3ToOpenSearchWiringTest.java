@@ -9,9 +9,12 @@ import org.apache.camel.ServiceStatus;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The pipeline's routes, beans and settings hold together (no servers needed: nothing is polled here). */
@@ -62,11 +65,49 @@ class S3ToOpenSearchWiringTest {
     }
 
     @Test
-    void settingsThatWouldReadTheirOwnOutputAgainAreRefused() {
-        assertThatThrownBy(() -> S3ToOpenSearchSettings.crossCheck("in", "incoming/", "move", "incoming/done/", "dl"))
-                .hasMessageContaining("must not overlap");
-        assertThatThrownBy(() -> S3ToOpenSearchSettings.crossCheck("in", "", "delete", "", "in"))
-                .hasMessageContaining("dead-letter-bucket must differ from");
-        S3ToOpenSearchSettings.crossCheck("in", "incoming/", "move", "processed/", "dl");
+    void settingsThatWouldReadTheirOwnOutputAgainAreRefusedBeforeStartUpWithEveryOtherProblem() {
+        Path props = Path.of("application.properties");
+        Map<String, String> moving = Map.of("ferry.s3-to-opensearch.enabled", "true", "ferry.s3-to-opensearch.bucket", "inbox",
+                "ferry.s3-to-opensearch.prefix", "incoming/", "ferry.s3-to-opensearch.done-action", "move");
+        FerryConfig bad = FerryConfig.load(props, null, Map.of("FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET", "inbox"),
+                with(moving, "ferry.s3-to-opensearch.processed-prefix", "incoming/done/",
+                        "ferry.s3-to-opensearch.bulk-max-docs", "0"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(bad).validate(bad))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.processed-prefix = 'incoming/done/' (from"
+                        + " override): expected with done-action move, a prefix neither equal to, under nor above"
+                        + " ferry.s3-to-opensearch.prefix (processed objects would be read again)")
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.dead-letter-bucket = 'inbox' (from environment"
+                        + " variable FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET): expected a bucket other than"
+                        + " ferry.s3-to-opensearch.bucket (dead letters would be read as input)")
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.bulk-max-docs = '0'")
+                .hasMessageContaining("3 setting(s) to fix");
+
+        FerryConfig above = FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.prefix",
+                "incoming/2026/", "ferry.s3-to-opensearch.processed-prefix", "incoming/"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(above).validate(above))
+                .hasMessageContaining("invalid setting ferry.s3-to-opensearch.processed-prefix = 'incoming/'")
+                .hasMessageContaining("1 setting(s) to fix");
+        FerryConfig noProcessedPrefix = FerryConfig.load(props, null, Map.of(),
+                with(moving, "ferry.s3-to-opensearch.processed-prefix", ""));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(noProcessedPrefix).validate(noProcessedPrefix))
+                .hasMessageContaining("missing setting ferry.s3-to-opensearch.processed-prefix")
+                .hasMessageContaining("required when ferry.s3-to-opensearch.done-action is move");
+
+        // the same prefixes are fine when nothing is moved, and moving beside the source prefix is fine
+        for (FerryConfig ok : List.of(
+                FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.done-action", "delete",
+                        "ferry.s3-to-opensearch.processed-prefix", "incoming/done/")),
+                FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.processed-prefix", "processed/")))) {
+            assertThatCode(() -> SettingsValidator.forFerry(ok).validate(ok)).doesNotThrowAnyException();
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String... keyValues) {
+        Map<String, String> all = new HashMap<>(base);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            all.put(keyValues[i], keyValues[i + 1]);
+        }
+        return all;
     }
 }

@@ -3,7 +3,7 @@ package dev.ferry.embedded.report;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.FilterOutputStream;
+import dev.ferry.s3.CountingStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -388,6 +388,7 @@ public final class ReportServer implements AutoCloseable {
     private final AtomicLong rowsServed = new AtomicLong();
     private final AtomicLong bytesServed = new AtomicLong();
     private final AtomicLong lastRenderAllocatedBytes = new AtomicLong(-1);
+    private final AtomicLong tlsConnections = new AtomicLong();
 
     private ReportServer(Settings settings) throws IOException {
         this.settings = settings;
@@ -404,7 +405,15 @@ public final class ReportServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port);
         if (settings.tls != null) {
             com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(settings.tls));
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(settings.tls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    // called once per accepted connection, before its handshake: counts attempts that never
+                    // become a request (a client refusing the certificate)
+                    tlsConnections.incrementAndGet();
+                    super.configure(params);
+                }
+            });
             this.http = https;
         } else {
             this.http = HttpServer.create(address, 64);
@@ -484,6 +493,11 @@ public final class ReportServer implements AutoCloseable {
                 bytesServed.get(), lastRenderAllocatedBytes.get());
     }
 
+    /** HTTPS only: connections accepted, each counted before its TLS handshake (so also those whose handshake failed). */
+    public long tlsConnections() {
+        return tlsConnections.get();
+    }
+
     public boolean isLocked() {
         return locked.get();
     }
@@ -504,7 +518,7 @@ public final class ReportServer implements AutoCloseable {
         behaviour.reset();
         unlock();
         for (AtomicLong c : List.of(totalRequests, authenticatedRequests, csvResponses, failedLogins, lockouts,
-                rowsServed, bytesServed)) {
+                rowsServed, bytesServed, tlsConnections)) {
             c.set(0);
         }
         maxInFlight.set(inFlight.get());
@@ -915,7 +929,7 @@ public final class ReportServer implements AutoCloseable {
                 throw new IllegalStateException(cut.getMessage());
             }
         } finally {
-            bytesServed.addAndGet(out.count);
+            bytesServed.addAndGet(out.count());
             long alloc1 = allocatedBytes();
             lastRenderAllocatedBytes.set(alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0);
         }
@@ -1011,26 +1025,6 @@ public final class ReportServer implements AutoCloseable {
             return sun.getThreadAllocatedBytes(Thread.currentThread().getId());
         }
         return -1;
-    }
-
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
     }
 
     // ================================================================ standalone
