@@ -71,6 +71,8 @@ class PackagedLayoutIT {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("ferry_records_read_total{pipeline=\"report-to-sql\"} 0.0")
                     .doesNotContain(DB_SECRET).doesNotContain(S3_SECRET);
+            // bin/ferry picks the parallel collector when JAVA_OPTS names none (its memory pools are "PS ...")
+            assertThat(metrics.body()).contains("id=\"PS Old Gen\"").doesNotContain("id=\"G1 Old Gen\"");
         } finally {
             ferry.destroy(); // SIGTERM, as a container runtime sends
         }
