@@ -56,6 +56,10 @@ bench_start_services() {
 }
 
 bench_stop_services() {
+  if [[ -n "${BENCH_FERRY_PID:-}" ]] && kill -0 "$BENCH_FERRY_PID" 2>/dev/null; then
+    pkill -TERM -P "$BENCH_FERRY_PID" 2>/dev/null || true
+    wait "$BENCH_FERRY_PID" 2>/dev/null || true
+  fi
   if [[ -n "${BENCH_SERVICES_PID:-}" ]] && kill -0 "$BENCH_SERVICES_PID" 2>/dev/null; then
     kill "$BENCH_SERVICES_PID" 2>/dev/null || true
     wait "$BENCH_SERVICES_PID" 2>/dev/null || true
@@ -112,8 +116,10 @@ bench_ferry_until() {
   env "$@" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" \
     /usr/bin/time -v -o "$report" target/ferry/bin/ferry > "$log" 2>&1 &
   local pid=$!
+  BENCH_FERRY_PID=$pid # stopped by bench_stop_services if this script dies meanwhile
   while kill -0 "$pid" 2>/dev/null; do
-    accounted=$(bench_ferry_accounted "$port" "$pipeline")
+    accounted=$(bench_ferry_accounted "$port" "$pipeline" || true) # not listening yet: 0, not an exit (set -e)
+    accounted=${accounted:-0}
     if (( accounted >= expected )); then done_at=$(date +%s.%N); break; fi
     if (( SECONDS >= deadline )); then timed_out=1; break; fi
     sleep 0.2

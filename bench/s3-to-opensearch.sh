@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # bench/run s3-to-opensearch: 1,000,000 documents of ~500 bytes into OpenSearch, three ways, same ids:
 #   ferry        one gzipped NDJSON object in S3Proxy -> Ferry (packaged, -Xmx256m) -> index bench-ferry
-#   curl         pre-chunked 5 MB _bulk bodies, two streams in parallel      -> index bench-curl
-#   elasticdump  npm elasticdump from the NDJSON file (--limit=5000)           -> index bench-elasticdump
+#   ferry        the same documents as 20 smaller gzipped objects                     -> index bench-ferry-20
+#   curl         pre-chunked 5 MB _bulk bodies, two streams in parallel              -> index bench-curl
+#   elasticdump  npm elasticdump from the NDJSON file (--limit=5000)                   -> index bench-elasticdump
 # BENCH_RECORDS overrides the count. Every index must end with exactly that many documents.
+# Fairness: OpenSearch is warmed up first (200,000 documents through _bulk into a scratch index, then deleted), so
+# the first tool measured does not pay for the node's JIT warm-up; each index is deleted once counted, so no tool
+# shares the node with the background merges of the one before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,26 +24,40 @@ count() { # exact document count of an index after a refresh
   curl -fs -XPOST "$OPENSEARCH_URL/$1/_refresh" >/dev/null
   curl -fs "$OPENSEARCH_URL/$1/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'
 }
-check() {
+check() { # exact count, then the index goes (its merges must not run under the next tool)
   local got; got=$(count "$1")
   if [[ "$got" != "$RECORDS" ]]; then bench_log "FAIL: $1 has $got documents, expected $RECORDS"; exit 1; fi
   bench_log "$1: $got documents"
+  curl -fs -XDELETE "$OPENSEARCH_URL/$1" >/dev/null
 }
 
 bench_log "generating $RECORDS documents and uploading the gzipped object"
 S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
-  java -cp "$BENCH_CP" dev.ferry.bench.S3ToOpenSearchBenchData "$DATA" "$RECORDS" bench-curl bench-in incoming/docs.ndjson.gz
+  java -cp "$BENCH_CP" dev.ferry.bench.S3ToOpenSearchBenchData "$DATA" "$RECORDS" bench-curl bench-in incoming/docs.ndjson.gz \
+  incoming-20/ 20
+
+bench_log "warming OpenSearch up: 200,000 documents into a scratch index, then deleted"
+ls "$DATA"/chunks/*.ndjson | head -20 | xargs -P2 -I{} sh -c \
+  "sed 's/\"_index\":\"bench-curl\"/\"_index\":\"bench-warmup\"/' {} | curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @- '$OPENSEARCH_URL/_bulk'"
+curl -fs -XDELETE "$OPENSEARCH_URL/bench-warmup" >/dev/null
+
+ferry_s3_env() { # <prefix> <index>
+  echo FERRY_S3_TO_OPENSEARCH_ENABLED=true \
+    FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
+    FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" \
+    FERRY_S3_TO_OPENSEARCH_BUCKET=bench-in FERRY_S3_TO_OPENSEARCH_PREFIX="$1" FERRY_S3_TO_OPENSEARCH_PROCESSED_PREFIX=processed/ \
+    FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET=bench-in-dead-letters \
+    FERRY_S3_TO_OPENSEARCH_INDEX="$2" FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false \
+    FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200 ${FERRY_BENCH_ENV:-}
+}
 
 # --- Ferry: the packaged launcher, -Xmx256m, until its metrics account for every document
-bench_ferry_until "$PIPELINE" gzipped-ndjson-object opensearch "$RECORDS" "$RECORDS" \
-  FERRY_S3_TO_OPENSEARCH_ENABLED=true \
-  FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
-  FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" \
-  FERRY_S3_TO_OPENSEARCH_BUCKET=bench-in FERRY_S3_TO_OPENSEARCH_PREFIX=incoming/ \
-  FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET=bench-in-dead-letters \
-  FERRY_S3_TO_OPENSEARCH_INDEX=bench-ferry FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false \
-  FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200 ${FERRY_BENCH_ENV:-}
+# shellcheck disable=SC2046
+bench_ferry_until "$PIPELINE" gzipped-ndjson-object opensearch "$RECORDS" "$RECORDS" $(ferry_s3_env incoming/ bench-ferry)
 check bench-ferry
+# shellcheck disable=SC2046
+bench_ferry_until "$PIPELINE" 20-gzipped-ndjson-objects opensearch "$RECORDS" "$RECORDS" $(ferry_s3_env incoming-20/ bench-ferry-20)
+check bench-ferry-20
 
 # --- curl: 5 MB _bulk bodies, two in parallel (errors inside a 200 response would show in the count check)
 bench_measure "$PIPELINE" curl opensearch bulk-5mb-x2 "$RECORDS" -- bash -c \
@@ -55,12 +73,16 @@ check bench-elasticdump
 
 bench_finish "$PIPELINE" "$(python3 - "$BENCH_WORK/$PIPELINE-runs.jsonl" "$RECORDS" <<'PY'
 import datetime, json, sys
-runs = {r["tool"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+runs = {(r["tool"], r["case"]): r for r in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
 n = int(sys.argv[2])
 rate = lambda r: f"{r['seconds']} s ({n / r['seconds']:,.0f} docs/s)"
-f, c, e = runs["ferry"], runs["curl"], runs["elasticdump"]
-print(f"| {datetime.date.today()} | s3-to-opensearch | {n:,} docs of ~500 B, one gzipped object in S3 -> OpenSearch 2.19"
-      f" | {rate(f)}, JVM start included | curl 5 MB _bulk x2: {rate(c)}; elasticdump --limit=5000 from file: {rate(e)}"
-      f" | Ferry {f['peak_rss_mb']} MB (-Xmx256m); curl {c['peak_rss_mb']} MB; elasticdump {e['peak_rss_mb']} MB |")
+f, f20 = runs[("ferry", "gzipped-ndjson-object")], runs[("ferry", "20-gzipped-ndjson-objects")]
+c, e = runs[("curl", "bulk-5mb-x2")], runs[("elasticdump", "file-limit-5000")]
+print(f"| {datetime.date.today()} | s3-to-opensearch | {n:,} docs of ~500 B in S3 -> OpenSearch 2.19 (node warmed up)"
+      f" | one object {rate(f)}, 20 objects {rate(f20)}, JVM start included;"
+      f" (docs/s: {c['seconds'] / f['seconds']:.2f}x curl's, {e['seconds'] / f['seconds']:.2f}x elasticdump's)"
+      f" | curl 5 MB _bulk x2: {rate(c)}; elasticdump --limit=5000 from file: {rate(e)}"
+      f" | Ferry {max(f['peak_rss_mb'], f20['peak_rss_mb'])} MB (-Xmx256m); curl {c['peak_rss_mb']} MB;"
+      f" elasticdump {e['peak_rss_mb']} MB |")
 PY
 )"

@@ -19,10 +19,12 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Test data for {@code bench/s3-to-opensearch.sh}: N documents of about 500 bytes, the same ids for every tool.
  * <pre>
- * S3ToOpenSearchBenchData &lt;dir&gt; &lt;records&gt; &lt;curl-index&gt; [bucket key]   (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY)
+ * S3ToOpenSearchBenchData &lt;dir&gt; &lt;records&gt; &lt;curl-index&gt; [bucket key [parts-prefix parts]]
+ *                         (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY)
  * </pre>
  * writes {@code dir/docs.ndjson} (Ferry's dump format, which elasticdump also reads), {@code dir/docs.ndjson.gz}
- * (uploaded to bucket/key for Ferry) and {@code dir/chunks/*.ndjson} (_bulk bodies of at most 5 MB for curl).
+ * (uploaded to bucket/key for Ferry), {@code dir/chunks/*.ndjson} (_bulk bodies of at most 5 MB for curl) and, with
+ * parts, the same documents again as that many smaller gzipped objects (uploaded under bucket/parts-prefix).
  */
 public final class S3ToOpenSearchBenchData {
 
@@ -42,6 +44,16 @@ public final class S3ToOpenSearchBenchData {
                 Files.delete(p);
             }
         }
+        int parts = args.length >= 7 ? Integer.parseInt(args[6]) : 0;
+        Path partsDir = dir.resolve("parts");
+        Files.createDirectories(partsDir);
+        try (var list = Files.list(partsDir)) {
+            for (Path p : list.toList()) {
+                Files.delete(p);
+            }
+        }
+        OutputStream part = null;
+        int partNumber = 0;
         Random random = new Random(42);
         Path plain = dir.resolve("docs.ndjson");
         Path gz = dir.resolve("docs.ndjson.gz");
@@ -66,10 +78,25 @@ public final class S3ToOpenSearchBenchData {
                         .getBytes(StandardCharsets.UTF_8);
                 dump.write(line);
                 zipped.write(line);
+                if (parts > 0) {
+                    int wanted = (int) ((i - 1) * parts / records) + 1; // contiguous, equal slices of the documents
+                    if (wanted != partNumber) {
+                        if (part != null) {
+                            part.close();
+                        }
+                        partNumber = wanted;
+                        part = new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(
+                                partsDir.resolve(String.format("part-%05d.ndjson.gz", partNumber))), 1 << 16), 1 << 16);
+                    }
+                    part.write(line);
+                }
                 chunk.add(("{\"index\":{\"_index\":\"" + curlIndex + "\",\"_id\":\"" + id + "\"}}\n" + source + "\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
             chunk.close();
+            if (part != null) {
+                part.close();
+            }
         }
         System.out.printf("wrote %d documents: %s (%d MB), %s (%d MB), chunks in %s%n", records, plain,
                 Files.size(plain) >> 20, gz, Files.size(gz) >> 20, chunks);
@@ -85,6 +112,15 @@ public final class S3ToOpenSearchBenchData {
                 }
                 s3.putObject(b -> b.bucket(args[3]).key(args[4]), RequestBody.fromFile(gz));
                 System.out.println("uploaded s3://" + args[3] + "/" + args[4]);
+                try (var list = Files.list(partsDir)) {
+                    for (Path p : list.sorted().toList()) {
+                        String key = args[5] + p.getFileName();
+                        s3.putObject(b -> b.bucket(args[3]).key(key), RequestBody.fromFile(p));
+                    }
+                }
+                if (parts > 0) {
+                    System.out.println("uploaded " + parts + " objects to s3://" + args[3] + "/" + args[5]);
+                }
             }
         }
     }
