@@ -9,7 +9,7 @@
 # "FERRY_REPORT_TO_SQL_BATCH_SIZE=10000"; named in the RESULTS.md line).
 #
 # Fairness: every tool reads the same bytes (BOM, CRLF, quoted fields with line breaks) into a table with the same
-# ten typed columns as Ferry's target table and one unique index (Ferry: row_hash, its 64-character content hash;
+# ten typed columns as Ferry's target table and one unique index (Ferry: row_hash, its 16-byte content hash;
 # the loaders: tracking_id, the natural key), and leaves the same values (empty text stays '', not NULL). Ferry also
 # fetches the report over HTTP with NTLM, spools it, converts, hashes, skips duplicates and records its run; the
 # loaders read a local file. Every time is a whole process, JVM start included; peak RSS is the whole process.

@@ -231,7 +231,7 @@ public final class BatchWriter {
                 }
                 text.write('\t');
             }
-            text.ascii(row.hash());
+            text.bytea(row.hash());
             text.write('\t');
             text.writeBytes(run);
             text.write('\n');
@@ -276,6 +276,22 @@ public final class BatchWriter {
                 }
             }
             writeBytes(out.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+        /**
+         * bytea in its hex form, {@code \x0a1b...}; COPY's text format takes the backslash itself as an escape, so it
+         * is doubled: the field is written {@code \\x0a1b...}.
+         */
+        void bytea(byte[] bytes) {
+            write('\\');
+            write('\\');
+            write('x');
+            for (byte b : bytes) {
+                write(HEX[(b >> 4) & 0xf]);
+                write(HEX[b & 0xf]);
+            }
         }
 
         /** yyyy-MM-dd HH:mm:ss[.fraction], as PostgreSQL reads it. */
@@ -357,7 +373,7 @@ public final class BatchWriter {
 
     private void bind(PreparedStatement ps, LoadBatch.Row row, String runId) throws SQLException {
         int p = bindRow(ps, 1, row, runId);
-        ps.setString(p, row.hash()); // the NOT EXISTS filter
+        ps.setBytes(p, row.hash()); // the NOT EXISTS filter
     }
 
     /** Binds the row's loaded columns, hash and run id from parameter {@code p}; returns the next parameter index. */
@@ -382,7 +398,7 @@ public final class BatchWriter {
                 ps.setString(p++, (String) v);
             }
         }
-        ps.setString(p++, row.hash());
+        ps.setBytes(p++, row.hash());
         ps.setString(p++, runId);
         return p;
     }

@@ -10,8 +10,12 @@ import java.util.List;
  */
 public record LoadBatch(List<Row> rows, List<Reject> rejects) {
 
-    /** A converted row: values in mapping order (skipped columns are null), its content hash, its source. */
-    public record Row(Object[] values, String hash, ReportRow source) {
+    /**
+     * A converted row: values in mapping order (skipped columns are null), its content hash ({@link RowHasher}, 16
+     * bytes), its source. Both arrays make the record's {@code equals} an identity check: compare hashes with
+     * {@link java.util.Arrays#equals(byte[], byte[])}.
+     */
+    public record Row(Object[] values, byte[] hash, ReportRow source) {
         public long line() {
             return source.line();
         }

@@ -22,6 +22,11 @@ public final class Migrations {
 
     /** Migrates and returns the vendor whose scripts were applied. */
     public static String migrate(DataSource dataSource, String locations, Map<String, String> tables) throws SQLException {
+        return migrate(dataSource, locations, tables, "latest");
+    }
+
+    /** Migrates up to {@code target} (a version, or "latest"): tests start from an older schema this way. */
+    static String migrate(DataSource dataSource, String locations, Map<String, String> tables, String target) throws SQLException {
         String vendor = vendor(dataSource);
         Flyway.configure()
                 .dataSource(dataSource)
@@ -30,6 +35,7 @@ public final class Migrations {
                 .placeholders(tables)
                 .baselineOnMigrate(true) // the target database usually has other tables already
                 .baselineVersion("0")
+                .target(target)
                 .load()
                 .migrate();
         return vendor;

@@ -87,7 +87,8 @@ class BatchWriterTest {
 
     /**
      * PostgreSQL's COPY path carries every value exactly: text with tabs, line breaks, carriage returns, backslashes
-     * and quotes, empty text, no values, decimals, timestamps, flags; and a second write of the same rows inserts none.
+     * and quotes, empty text, no values, decimals, timestamps, flags, the binary hash; and a second write of the same
+     * rows inserts none.
      */
     @Test
     void onPostgresqlTheCopyPathCarriesEveryValueExactly() throws Exception {
@@ -108,7 +109,8 @@ class BatchWriterTest {
                     "2026-03-04 05:06:07", i == 1 ? "" : "O'Brien\tJr", i % 2 == 0 ? "False" : "", notes[i]}));
         }
         RunAccount run = runs.begin("report-to-sql", "copy");
-        assertThat(writer.write(converter.convert(rows, run), run)).isEqualTo(new BatchWriter.Outcome(notes.length, 0, 0));
+        LoadBatch batch = converter.convert(rows, run);
+        assertThat(writer.write(batch, run)).isEqualTo(new BatchWriter.Outcome(notes.length, 0, 0));
         assertThat(writer.isolatingBatches()).as("no batch fell back from COPY").isZero();
         try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
                 "SELECT tracking_id, line_no, part_number, unit_weight_kg, produced_at, operator_name, quality_passed, notes,"
@@ -123,7 +125,8 @@ class BatchWriterTest {
                 assertThat(rs.getString(6)).isEqualTo(i == 1 ? "" : "O'Brien\tJr");
                 assertThat(rs.getObject(7)).isEqualTo(i % 2 == 0 ? Boolean.FALSE : null);
                 assertThat(rs.getString(8)).isEqualTo(notes[i]);
-                assertThat(rs.getString(9)).hasSize(64);
+                assertThat(rs.getBytes(9)).as("the 16-byte hash, through COPY's escaped bytea").hasSize(16)
+                        .isEqualTo(batch.rows().get(i).hash());
                 assertThat(rs.getString(10)).isEqualTo(run.runId());
             }
             assertThat(rs.next()).isFalse();
