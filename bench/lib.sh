@@ -142,18 +142,33 @@ bench_ferry_until() {
     "$(python3 -c "print($done_at - $start)")" "$(bench_rss_mb "$report")"
 }
 
+# bench_write_results <pipeline>: bench/results/<pipeline>.json from this run's measurements, one entry per tool,
+# target and case; a case measured more than once keeps its fastest time and its largest peak RSS ("repeats": n).
+bench_write_results() {
+  mkdir -p bench/results
+  python3 - "$1" <<'PY'
+import json, sys
+p = sys.argv[1]
+best = {}
+for r in (json.loads(l) for l in open(f"target/bench/{p}-runs.jsonl") if l.strip()):
+    k = (r["tool"], r["target"], r["case"])
+    if k in best:
+        b = best[k]
+        b["repeats"] = b.get("repeats", 1) + 1
+        b["seconds"] = min(b["seconds"], r["seconds"])
+        b["peak_rss_mb"] = max(b["peak_rss_mb"], r["peak_rss_mb"])
+    else:
+        best[k] = dict(r)
+with open(f"bench/results/{p}.json", "w") as f:
+    json.dump({"runs": list(best.values())}, f, indent=2)
+    f.write("\n")
+PY
+}
+
 # bench_finish <pipeline> <summary line for RESULTS.md>: writes bench/results/<pipeline>.json, appends the line.
 bench_finish() {
   local pipeline=$1 summary=$2
-  mkdir -p bench/results
-  python3 - "$pipeline" <<'PY'
-import json, sys
-p = sys.argv[1]
-runs = [json.loads(l) for l in open(f"target/bench/{p}-runs.jsonl") if l.strip()]
-with open(f"bench/results/{p}.json", "w") as f:
-    json.dump({"runs": runs}, f, indent=2)
-    f.write("\n")
-PY
+  bench_write_results "$pipeline"
   echo "$summary" >> bench/RESULTS.md
   bench_log "wrote bench/results/$pipeline.json and a line in bench/RESULTS.md"
 }
