@@ -62,6 +62,7 @@ public final class ReportWindowPlanner {
             String vendor = Migrations.migrate(dataSource, settings.migrations(), Map.of(
                     "target_table", settings.targetTable(), "rejects_table", settings.rejectsTable(),
                     "run_table", settings.runTable()));
+            Migrations.requireBinaryHash(dataSource, settings.targetTable());
             int abandoned = runState.abandonUnfinished(settings.reportKey());
             if (abandoned > 0) {
                 LOG.warn("report-to-sql: {} run(s) left RUNNING by a stopped process marked ABANDONED; their windows load again", abandoned);

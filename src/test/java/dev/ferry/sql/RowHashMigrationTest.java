@@ -138,4 +138,31 @@ class RowHashMigrationTest {
             }
         }
     }
+
+    /**
+     * A table whose migrations stopped before V2 (a custom location without that step) is refused by name and type
+     * before anything loads: on H2 the bytes would quietly become text and earlier rows would be inserted again.
+     */
+    @Test
+    void aTableStillAtTheHexHashIsRefusedBeforeAnythingLoadsOnH2AndPostgresql() throws Exception {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:rhm-" + UUID.randomUUID() + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        PostgresServer server = EmbeddedServices.shared().postgres();
+        PGSimpleDataSource pg = new PGSimpleDataSource();
+        pg.setURL(server.createDatabase("rhc_" + Long.toHexString(System.nanoTime())));
+        pg.setUser(server.user());
+        pg.setPassword(server.password());
+        for (DataSource ds : List.of(h2, pg)) {
+            Migrations.migrate(ds, LOCATIONS, TABLES, "1");
+            assertThatThrownBy(() -> Migrations.requireBinaryHash(ds, "t"))
+                    .isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageStartingWith("table t: column row_hash is ")
+                    .hasMessageContaining("(64), but Ferry writes a 16-byte binary hash")
+                    .hasMessageContaining("V2__row_hash_binary.sql");
+            assertThatThrownBy(() -> Migrations.requireBinaryHash(ds, "no_such_table"))
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("has no row_hash column");
+            Migrations.migrate(ds, LOCATIONS, TABLES);
+            Migrations.requireBinaryHash(ds, "t"); // after V2: accepted
+        }
+    }
 }
