@@ -73,13 +73,6 @@ public final class BulkIndexer implements AutoCloseable {
         this.progressEveryMillis = progressEveryMillis;
     }
 
-    /** From Ferry's settings; the client is created at first use (the beans exist even when the pipeline is off). */
-    public BulkIndexer(String hosts, boolean tls, String user, String password, int timeoutMs, int inFlight,
-                       int maxRetries, long initialDelayMs, long maxDelayMs, long progressEveryMillis) {
-        this(() -> OpenSearchClients.restClient(hosts, tls, user, password, timeoutMs, inFlight + 2), maxRetries,
-                initialDelayMs, maxDelayMs, progressEveryMillis);
-    }
-
     /** Camel entry point: the body is this batch's documents; the object's job is on the exchange. */
     public void index(Exchange exchange) {
         @SuppressWarnings("unchecked")

@@ -11,7 +11,6 @@ import org.opensearch.client.RestClient;
 
 import javax.net.ssl.SSLContext;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 
 /**
  * Builds the low-level OpenSearch RestClient (the one camel-opensearch and opensearch-java ship) from Ferry's {@code ferry.opensearch.*}
@@ -22,14 +21,10 @@ public final class OpenSearchClients {
     private OpenSearchClients() {
     }
 
-    /** The low-level client under opensearch-java's transport: plain requests, pooled connections, auth, TLS. */
-    public static RestClient restClient(String hosts, boolean tls, String user, String password, int timeoutMs,
-                                        int maxConnections) {
-        return restClient(new OpenSearchConnection(Arrays.asList(hosts.split(",")), tls, user, password), timeoutMs,
-                maxConnections);
-    }
-
-    /** The same, for a parsed connection: every host (the RestClient spreads requests over them, skipping one that failed). */
+    /**
+     * The low-level client under opensearch-java's transport: plain requests, pooled connections, auth, TLS, and every
+     * host of the connection (the RestClient spreads requests over them, skipping one that failed).
+     */
     public static RestClient restClient(OpenSearchConnection connection, int timeoutMs, int maxConnections) {
         boolean tls = connection.tls();
         String user = connection.user();
