@@ -174,7 +174,8 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
                 bytes = Arrays.copyOf(bytes, bytes.length - 1);
                 total--;
             }
-            String notText = sawNul ? "NUL byte" : sawNonAscii && !truncated ? notText(bytes, true) : null;
+            // The kept head of a truncated line may end inside a multi-byte character: only NUL bytes count there.
+            String notText = sawNul ? "NUL byte" : sawNonAscii && !truncated ? utf8Problem(bytes) : null;
             if (notText != null) {
                 damage = "not UTF-8 text at line " + lineNumber + ": " + notText;
                 lineNumber--;
@@ -260,22 +261,10 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
     }
 
     /**
-     * Why these bytes are not text (a NUL byte or invalid UTF-8), or null when they are. The kept head of a truncated
-     * line may end inside a multi-byte character, so only NUL bytes are checked there.
+     * "invalid UTF-8" when these bytes (a line with bytes above 0x7f, its NUL bytes already ruled out by the scan)
+     * are not UTF-8, or null when they are.
      */
-    static String notText(byte[] bytes, boolean checkUtf8) {
-        boolean ascii = true;
-        for (byte b : bytes) {
-            if (b == 0) {
-                return "NUL byte";
-            }
-            if (b < 0) {
-                ascii = false;
-            }
-        }
-        if (ascii || !checkUtf8) {
-            return null;
-        }
+    static String utf8Problem(byte[] bytes) {
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));

@@ -105,8 +105,8 @@ class NdjsonBatchesTest {
         NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(both), 10, 1000, 1000);
         assertThat(all(batches)).hasSize(1).first().asList().hasSize(2);
         assertThat(batches.damage()).isEqualTo("not UTF-8 text at line 3: NUL byte");
-        assertThat(NdjsonBatches.notText("é ü".getBytes(StandardCharsets.UTF_8), true)).isNull();
-        assertThat(NdjsonBatches.notText(new byte[] {'a', (byte) 0xC3}, true)).isEqualTo("invalid UTF-8");
+        assertThat(NdjsonBatches.utf8Problem("é ü".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(NdjsonBatches.utf8Problem(new byte[] {'a', (byte) 0xC3})).isEqualTo("invalid UTF-8");
     }
 
     @Test
