@@ -6,8 +6,6 @@ import org.postgresql.PGConnection;
 
 import javax.sql.DataSource;
 import java.io.IOException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.sql.BatchUpdateException;
@@ -184,7 +182,7 @@ public final class BatchWriter {
         Savepoint savepoint = c.setSavepoint();
         try (Statement st = c.createStatement()) {
             st.execute(createStageSql);
-            long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql, new ByteArrayInputStream(copyText(rows, runId)));
+            long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql, copyText(rows, runId).asInputStream());
             if (copied != rows.size()) {
                 throw new IllegalStateException("COPY took " + copied + " of " + rows.size() + " rows");
             }
@@ -206,7 +204,7 @@ public final class BatchWriter {
     }
 
     /** The rows in COPY's text format, UTF-8: tab-separated, {@code \N} for no value, backslash escapes. */
-    byte[] copyText(List<LoadBatch.Row> rows, String runId) {
+    CopyText copyText(List<LoadBatch.Row> rows, String runId) {
         CopyText text = new CopyText(rows.size() * 200);
         byte[] run = runId.getBytes(StandardCharsets.UTF_8);
         for (LoadBatch.Row row : rows) {
@@ -233,99 +231,10 @@ public final class BatchWriter {
             }
             text.bytea(row.hash());
             text.write('\t');
-            text.writeBytes(run);
+            text.write(run);
             text.write('\n');
         }
-        return text.toByteArray();
-    }
-
-    /** A COPY text body being written: values as UTF-8, text escaped only where it has to be. */
-    private static final class CopyText extends ByteArrayOutputStream {
-
-        CopyText(int size) {
-            super(size);
-        }
-
-        void ascii(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                write(s.charAt(i));
-            }
-        }
-
-        void escaped(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                char ch = s.charAt(i);
-                if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r' || ch >= 0x80) {
-                    escapedSlow(s);
-                    return;
-                }
-            }
-            ascii(s); // the common case: plain ASCII, as is
-        }
-
-        private void escapedSlow(String s) {
-            StringBuilder out = new StringBuilder(s.length() + 8);
-            for (int i = 0; i < s.length(); i++) {
-                char ch = s.charAt(i);
-                switch (ch) {
-                    case '\\' -> out.append("\\\\");
-                    case '\t' -> out.append("\\t");
-                    case '\n' -> out.append("\\n");
-                    case '\r' -> out.append("\\r");
-                    default -> out.append(ch);
-                }
-            }
-            writeBytes(out.toString().getBytes(StandardCharsets.UTF_8));
-        }
-
-        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-
-        /**
-         * bytea in its hex form, {@code \x0a1b...}; COPY's text format takes the backslash itself as an escape, so it
-         * is doubled: the field is written {@code \\x0a1b...}.
-         */
-        void bytea(byte[] bytes) {
-            write('\\');
-            write('\\');
-            write('x');
-            for (byte b : bytes) {
-                write(HEX[(b >> 4) & 0xf]);
-                write(HEX[b & 0xf]);
-            }
-        }
-
-        /** yyyy-MM-dd HH:mm:ss[.fraction], as PostgreSQL reads it. */
-        void timestamp(LocalDateTime t) {
-            digits(t.getYear(), 4);
-            write('-');
-            digits(t.getMonthValue(), 2);
-            write('-');
-            digits(t.getDayOfMonth(), 2);
-            write(' ');
-            digits(t.getHour(), 2);
-            write(':');
-            digits(t.getMinute(), 2);
-            write(':');
-            digits(t.getSecond(), 2);
-            if (t.getNano() != 0) {
-                write('.');
-                digits(t.getNano(), 9);
-            }
-        }
-
-        private static final int[] POW10 = {1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
-                1_000_000_000};
-
-        /** Zero-padded to width; a value that does not fit (a year past 9999) is written whole. */
-        private void digits(int value, int width) {
-            if (value < 0 || width < 9 && value >= POW10[width]) {
-                ascii(Integer.toString(value));
-                return;
-            }
-            for (int div = POW10[width - 1]; div > 0; div /= 10) {
-                write('0' + (value / div) % 10);
-            }
-        }
+        return text;
     }
 
     /** PostgreSQL: one multi-row statement; on a refused row, the same split into halves as {@link #insert}. */

@@ -98,20 +98,64 @@ public sealed interface ColumnType {
         }
     }
 
-    /** A local date-time in the report's zone, stored as UTC (the database column has no zone). */
-    record TimestampType(String pattern, ZoneId zone, DateTimeFormatter formatter) implements ColumnType {
+    /**
+     * A local date-time in the report's zone, stored as UTC (the database column has no zone).
+     *
+     * <p>The usual patterns ({@code yyyy-MM-dd HH:mm:ss}, or with a {@code T}) are read digit by digit when the value
+     * is plainly valid; anything else (another pattern, a day past the month's end, an hour 24, stray characters)
+     * goes through the {@link DateTimeFormatter}, so the result and every error are the formatter's own.
+     */
+    record TimestampType(String pattern, ZoneId zone, DateTimeFormatter formatter, char isoSeparator, boolean utc)
+            implements ColumnType {
         TimestampType(String pattern, ZoneId zone) {
-            this(pattern, zone, DateTimeFormatter.ofPattern(pattern, Locale.ROOT));
+            this(pattern, zone, DateTimeFormatter.ofPattern(pattern, Locale.ROOT),
+                    pattern.equals("yyyy-MM-dd HH:mm:ss") ? ' ' : pattern.equals("yyyy-MM-dd'T'HH:mm:ss") ? 'T' : 0,
+                    zone.normalized().equals(ZoneOffset.UTC));
         }
 
         @Override
         public Object convert(String value) throws ConversionException {
-            try {
-                LocalDateTime local = LocalDateTime.parse(value.trim(), formatter);
-                return local.atZone(zone).withZoneSameInstant(ZoneOffset.UTC).toLocalDateTime();
-            } catch (DateTimeParseException e) {
-                throw new ConversionException("'" + shorten(value) + "' is not a timestamp of pattern " + pattern);
+            LocalDateTime local = isoSeparator == 0 ? null : plainIso(value);
+            if (local == null) {
+                try {
+                    local = LocalDateTime.parse(value.trim(), formatter);
+                } catch (DateTimeParseException e) {
+                    throw new ConversionException("'" + shorten(value) + "' is not a timestamp of pattern " + pattern);
+                }
             }
+            return utc ? local : local.atZone(zone).withZoneSameInstant(ZoneOffset.UTC).toLocalDateTime();
+        }
+
+        /** {@code yyyy-MM-dd?HH:mm:ss} with every field in range, or null (then the formatter decides). */
+        private LocalDateTime plainIso(String v) {
+            if (v.length() != 19 || v.charAt(4) != '-' || v.charAt(7) != '-' || v.charAt(10) != isoSeparator
+                    || v.charAt(13) != ':' || v.charAt(16) != ':') {
+                return null;
+            }
+            int year = digits(v, 0, 4);
+            int month = digits(v, 5, 2);
+            int day = digits(v, 8, 2);
+            int hour = digits(v, 11, 2);
+            int minute = digits(v, 14, 2);
+            int second = digits(v, 17, 2);
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()
+                    || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+                return null;
+            }
+            return LocalDateTime.of(year, month, day, hour, minute, second);
+        }
+
+        /** The number in {@code width} ASCII digits from {@code at}, or -1. */
+        private static int digits(String v, int at, int width) {
+            int n = 0;
+            for (int i = at; i < at + width; i++) {
+                char c = v.charAt(i);
+                if (c < '0' || c > '9') {
+                    return -1;
+                }
+                n = n * 10 + (c - '0');
+            }
+            return n;
         }
     }
 
