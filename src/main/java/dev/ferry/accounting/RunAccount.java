@@ -22,6 +22,7 @@ public final class RunAccount {
     private final LongAdder duplicate = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder retried = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong peakUnaccounted = new java.util.concurrent.atomic.AtomicLong();
     private final PipelineMetrics metrics;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.RUNNING);
     private volatile Instant ended;
@@ -37,6 +38,7 @@ public final class RunAccount {
     public RunAccount read(long n) {
         read.add(n);
         metrics.add(pipeline, PipelineMetrics.Count.READ, n);
+        peakUnaccounted.accumulateAndGet(unaccounted(), Math::max);
         return this;
     }
 
@@ -69,6 +71,14 @@ public final class RunAccount {
         return read.sum() - written.sum() - duplicate.sum() - deadLettered.sum();
     }
 
+    /**
+     * The most records read and not yet accounted for at once during the run (sampled as records are read): what the
+     * run held in flight, so what bounded memory means in records. At most about batch size x (writers + 2).
+     */
+    public long peakUnaccounted() {
+        return peakUnaccounted.get();
+    }
+
     boolean end(Status to, String reason) {
         if (status.compareAndSet(Status.RUNNING, to)) {
             ended = Instant.now();
@@ -98,8 +108,8 @@ public final class RunAccount {
     /** One line, the same in the log, in local mode and in tests. */
     public String summary() {
         return String.format("pipeline=%s run=%s subject=%s status=%s read=%d written=%d duplicate=%d dead_lettered=%d"
-                        + " retried=%d seconds=%.1f%s", pipeline, runId, subject, status(), read(), written(), duplicate(),
-                deadLettered(), retried(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"');
+                        + " retried=%d in_flight_peak=%d seconds=%.1f%s", pipeline, runId, subject, status(), read(), written(),
+                duplicate(), deadLettered(), retried(), peakUnaccounted(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"');
     }
 
     @Override

@@ -56,17 +56,24 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
     }
 
     /**
-     * The batch writers: a fixed number of threads and a queue as short, and the reading thread writes a batch itself
-     * when both are busy. That is the back-pressure: the report is read no faster than batches are written, so at
-     * most about 2 x writers + 1 batches are in memory.
+     * The batch writers: a fixed number of threads. The split hands this pool two kinds of task: writing a batch, and
+     * its own next step (read the next batch, hand it over, hand over the step after). Both go in one first-in
+     * first-out queue, and a step is queued behind the batch it handed over, so a step can only start once that batch
+     * has started: the report is read at most one batch ahead of the writers, and the queue never holds more than a
+     * batch and a step. That is the back-pressure; at most writers + 2 batches are in memory
+     * ({@link dev.ferry.accounting.RunAccount#peakUnaccounted()} shows it per run).
+     *
+     * <p>The queue is not bounded, on purpose: Camel's split drops a task the pool refuses, and a caller-runs policy
+     * (what this was) runs each step inside the one before whenever the queue is full. With one writer that was every
+     * batch, the stack grew with each, and a few hundred batches in, the run stopped without a word.
      */
     static java.util.concurrent.ExecutorService writers(CamelContext context, int writers) {
         ThreadPoolProfile profile = new ThreadPoolProfile("report-to-sql-writers");
         profile.setPoolSize(writers);
         profile.setMaxPoolSize(writers);
-        profile.setMaxQueueSize(writers);
+        profile.setMaxQueueSize(Integer.MAX_VALUE); // Camel reads 0 or less as no queue at all
         profile.setAllowCoreThreadTimeOut(false);
-        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
         return context.getExecutorServiceManager().newThreadPool(ReportToSqlBeans.class, "report-to-sql-writer", profile);
     }
 

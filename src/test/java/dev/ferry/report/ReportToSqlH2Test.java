@@ -27,6 +27,8 @@ class ReportToSqlH2Test {
                 assertThat(run.written()).isEqualTo(100_000);
                 assertThat(run.duplicate()).isZero();
                 assertThat(run.deadLettered()).isZero();
+                assertThat(run.peakUnaccounted()).as("rows converted and not yet written, at most a batch per writer")
+                        .isPositive().isLessThanOrEqualTo(2 * 1000);
             }
             Map<String, List<String>> expected = expected(server, START, until);
             assertThat(expected).hasSize(100_000);
@@ -48,6 +50,57 @@ class ReportToSqlH2Test {
                 assertThat(run.duplicate()).isEqualTo(100_000);
             }
             assertThat(count(db, "SELECT COUNT(*) FROM report_tracking")).isEqualTo(100_000);
+        }
+    }
+
+    /**
+     * One writer and small batches: the split's next step and each batch share the writers' pool. With a queue too
+     * short for both, every step ran inside the one before (caller-runs), the stack grew with every batch, and at a
+     * few hundred batches the run stopped without a word (the overflow ended inside the pool's future).
+     */
+    @Test
+    void oneWriterAndTwoThousandSmallBatchesFinishTheRun() throws Exception {
+        String db = h2Url();
+        LocalDateTime until = START.plusHours(25);
+        try (ReportServer server = ntlmServer(1000)) {
+            Map<String, String> settings = settings(server, db, until, 25);
+            settings.put("ferry.report-to-sql.writers", "1");
+            settings.put("ferry.report-to-sql.batch-size", "50");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = awaitRuns(ferry, 1).get(0);
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(run.read()).isEqualTo(100_000);
+                assertThat(run.written()).isEqualTo(100_000);
+                assertThat(run.peakUnaccounted()).as("one writer holds one converted batch at a time").isEqualTo(50);
+            }
+            assertThat(count(db, "SELECT COUNT(*) FROM report_tracking")).isEqualTo(100_000);
+        }
+    }
+
+    /**
+     * A tick every second and a load of several seconds: the timer waits for the run (loading included), so the next
+     * tick finds the window done. A second run beside the first would read the same window again, as duplicates.
+     */
+    @Test
+    void aRunSlowerThanThePeriodDelaysTheNextRunInsteadOfOverlappingIt() throws Exception {
+        String db = h2Url();
+        LocalDateTime until = START.plusHours(25);
+        try (ReportServer server = ntlmServer(1000)) {
+            Map<String, String> settings = settings(server, db, until, 25);
+            settings.put("ferry.report-to-sql.period-ms", "1000"); // the shortest allowed
+            settings.put("ferry.report-to-sql.writers", "1");
+            settings.put("ferry.report-to-sql.batch-size", "200");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = awaitRuns(ferry, 1).get(0);
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(run.written()).isEqualTo(100_000);
+                assertThat(run.duplicate()).isZero();
+                Thread.sleep(2500); // more ticks, each finding nothing due
+                assertThat(runs(ferry).finished()).as("runs").hasSize(1);
+                assertThat(runs(ferry).active()).as("runs in progress").isEmpty();
+            }
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs")).isEqualTo(1);
+            assertThat(server.stats().csvResponses()).isEqualTo(1);
         }
     }
 }
