@@ -34,6 +34,10 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
         ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
         context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));
+        // A slice reads its next part on an upload thread too (the split's next step), hence a thread per slice
+        // besides the uploads in flight.
+        context.getRegistry().bind("opensearchToS3UploadPool", dev.ferry.SplitPools.fifo(context, OpenSearchToS3Beans.class,
+                "opensearch-to-s3-upload", settings.slices() + settings.uploadsInFlight()));
     }
 
     /** Ends a one-shot dump: exit code 0 when its run succeeded, 1 when it failed; then Camel stops. */

@@ -13,7 +13,6 @@ import org.apache.camel.spi.ThreadPoolProfile;
 import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;
-import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 import javax.sql.DataSource;
 import java.time.Clock;
@@ -56,25 +55,12 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
     }
 
     /**
-     * The batch writers: a fixed number of threads. The split hands this pool two kinds of task: writing a batch, and
-     * its own next step (read the next batch, hand it over, hand over the step after). Both go in one first-in
-     * first-out queue, and a step is queued behind the batch it handed over, so a step can only start once that batch
-     * has started: the report is read at most one batch ahead of the writers, and the queue never holds more than a
-     * batch and a step. That is the back-pressure; at most writers + 2 batches are in memory
-     * ({@link dev.ferry.accounting.RunAccount#peakUnaccounted()} shows it per run).
-     *
-     * <p>The queue is not bounded, on purpose: Camel's split drops a task the pool refuses, and a caller-runs policy
-     * (what this was) runs each step inside the one before whenever the queue is full. With one writer that was every
-     * batch, the stack grew with each, and a few hundred batches in, the run stopped without a word.
+     * The batch writers: a fixed number of threads; the split's next step waits in their queue behind the batch it
+     * handed over, so the report is read at most one batch ahead ({@link dev.ferry.SplitPools}). At most about
+     * writers + 2 batches are in memory; {@link dev.ferry.accounting.RunAccount#peakUnaccounted()} shows it per run.
      */
     static java.util.concurrent.ExecutorService writers(CamelContext context, int writers) {
-        ThreadPoolProfile profile = new ThreadPoolProfile("report-to-sql-writers");
-        profile.setPoolSize(writers);
-        profile.setMaxPoolSize(writers);
-        profile.setMaxQueueSize(Integer.MAX_VALUE); // Camel reads 0 or less as no queue at all
-        profile.setAllowCoreThreadTimeOut(false);
-        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
-        return context.getExecutorServiceManager().newThreadPool(ReportToSqlBeans.class, "report-to-sql-writer", profile);
+        return dev.ferry.SplitPools.fifo(context, ReportToSqlBeans.class, "report-to-sql-writer", writers);
     }
 
     /** TLS with the configured trust store (without one, the JVM's default trust applies and nothing is bound). */

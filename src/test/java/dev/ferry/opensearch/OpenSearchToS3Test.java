@@ -89,6 +89,35 @@ class OpenSearchToS3Test {
         }
     }
 
+    /**
+     * Two thousand parts from one slice with one upload in flight. The upload pool had no queue and a caller-runs
+     * policy: each time it was busy, the split's next step ran inside the one before, and the stack grew with every
+     * part until the dump stopped without a word.
+     */
+    @Test
+    void aDumpOfTwoThousandPartsFromOneSliceCompletes() throws Exception {
+        DumpFixture f = new DumpFixture("manyparts");
+        int total = f.seed(10_000);
+        Map<String, String> settings = new HashMap<>(f.settings(work));
+        settings.put("ferry.opensearch-to-s3.slices", "1");
+        settings.put("ferry.opensearch-to-s3.uploads-in-flight", "1");
+        settings.put("ferry.opensearch-to-s3.part-max-docs", "5");
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            RunAccount run = dump(ferry, f.index);
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(run.written()).isEqualTo(total);
+            JsonNode manifest = f.json(f.dumpFolders("dumps").get(0) + "manifest.json");
+            assertThat(manifest.path("parts").size()).as("parts (a few cut early by part-max-bytes)")
+                    .isBetween((total + 4) / 5, (total + 4) / 5 + 10);
+            long inParts = 0;
+            for (JsonNode part : manifest.path("parts")) {
+                inParts += part.path("documents").asLong();
+            }
+            assertThat(inParts).isEqualTo(total);
+            assertThat(manifest.path("documents").asLong()).isEqualTo(total);
+        }
+    }
+
     @Test
     void anS3OutageThatOutlastsTheRetriesFailsTheRunLoudlyAndLeavesNoManifest() throws Exception {
         DumpFixture f = new DumpFixture("outage");

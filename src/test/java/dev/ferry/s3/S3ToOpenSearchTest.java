@@ -233,6 +233,33 @@ class S3ToOpenSearchTest {
         }
     }
 
+    /**
+     * Two thousand bulk requests from one object with one in flight. The bulk pool had no queue and a caller-runs
+     * policy: each time it was busy, the split's next step ran inside the one before, so the stack grew with every
+     * batch until the object's run stopped without a word.
+     */
+    @Test
+    void anObjectOfTwoThousandBulkRequestsWithOneInFlightIsIndexedWhole() throws Exception {
+        EmbeddedServices services = EmbeddedServices.shared();
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "many");
+        f.createIndex(f.index, MAPPING);
+        int n = 100_000;
+        f.put("incoming/many.ndjson.gz", gzip(docs("many", n)));
+        String subject = f.bucket + "/incoming/many.ndjson.gz";
+        Map<String, String> overrides = f.overrides();
+        overrides.put("ferry.s3-to-opensearch.bulk-max-docs", "50");
+        overrides.put("ferry.s3-to-opensearch.bulk-in-flight", "1");
+        try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+            Runs runs = runs(ferry);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200)).until(() -> succeeded(runs, subject));
+            assertRun(runs, subject, n, n, 0);
+            RunAccount run = runs.finished().stream().filter(r -> r.subject().equals(subject)).findFirst().orElseThrow();
+            assertThat(run.peakUnaccounted()).as("documents read and not yet indexed, at most a few bulk requests")
+                    .isPositive().isLessThanOrEqualTo(3 * 50);
+            assertThat(f.count(f.index)).isEqualTo(n);
+        }
+    }
+
     @Test
     void aKill9OfAFerryProcessAt256MbMidObjectThenARestartLeavesNoDocumentMissingAndNoneDuplicated() throws Exception {
         EmbeddedServices services = EmbeddedServices.shared();

@@ -38,7 +38,7 @@ class S3ToOpenSearchWiringTest {
             assertThat(context.getExecutorServiceManager().getThreadPoolProfile("s3ToOpenSearchBulkPool"))
                     .satisfies(p -> {
                         assertThat(p.getPoolSize()).isEqualTo(2);
-                        assertThat(p.getMaxQueueSize()).isZero();
+                        assertThat(p.getMaxQueueSize()).as("a queue that never refuses").isEqualTo(Integer.MAX_VALUE);
                     });
             assertThat(ferry.bean("s3ToOpenSearchObjects", ObjectJobs.class)).isNotNull();
         }
