@@ -133,5 +133,82 @@ class BatchWriterTest {
         }
         RunAccount again = runs.begin("report-to-sql", "copy again");
         assertThat(writer.write(converter.convert(rows, again), again)).isEqualTo(new BatchWriter.Outcome(0, notes.length, 0));
+
+        // A batch that repeats rows of its own (and one already loaded): each new hash inserted once, the rest
+        // duplicates, without falling back from COPY.
+        List<ReportRow> repeats = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int k = i % 3;
+            repeats.add(new ReportRow(100 + i, new String[] {"R-" + k, "B", "", "PN", "1", "", "2026-03-04 05:06:07", "", "", ""}));
+        }
+        repeats.add(rows.get(0));
+        RunAccount third = runs.begin("report-to-sql", "repeats");
+        assertThat(writer.write(converter.convert(repeats, third), third)).isEqualTo(new BatchWriter.Outcome(3, 4, 0));
+        assertThat(writer.isolatingBatches()).as("no batch fell back from COPY").isZero();
+        try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT COUNT(*), COUNT(DISTINCT row_hash) FROM t WHERE tracking_id LIKE 'R-%'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(3);
+            assertThat(rs.getLong(2)).isEqualTo(3);
+        }
+    }
+
+    /**
+     * Two writers inserting the same new hash at once (the same row in two batches in flight): the anti-join of the
+     * second does not see the first's uncommitted row, its insert waits on the unique index and then fails. The batch
+     * goes again with ON CONFLICT: that row is a duplicate, the other inserted, nothing lost or counted twice.
+     */
+    @Test
+    void onPostgresqlARowInsertedMeanwhileByAnotherWriterIsCountedAsADuplicate() throws Exception {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(pg.createDatabase("bwr_" + Long.toHexString(System.nanoTime())));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+        ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+        RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+        BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+        Runs runs = new Runs(new PipelineMetrics(() -> null));
+        ReportRow shared = new ReportRow(2, new String[] {"S-1", "B", "", "PN", "1", "", "2026-03-04 05:06:07", "", "", ""});
+        ReportRow own = new ReportRow(3, new String[] {"S-2", "B", "", "PN", "2", "", "2026-03-04 05:06:07", "", "", ""});
+
+        try (Connection other = ds.getConnection()) {
+            other.setAutoCommit(false);
+            RunAccount first = runs.begin("report-to-sql", "other writer");
+            LoadBatch.Row row = converter.convert(List.of(shared), first).rows().get(0);
+            try (var ps = other.prepareStatement("INSERT INTO t (tracking_id, plant, part_number, quantity, produced_at,"
+                    + " row_hash, run_id) VALUES ('S-1', 'B', 'PN', 1, TIMESTAMP '2026-03-04 05:06:07', ?, ?)")) {
+                ps.setBytes(1, row.hash());
+                ps.setString(2, first.runId());
+                ps.executeUpdate();
+            }
+            RunAccount second = runs.begin("report-to-sql", "this writer");
+            var outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return writer.write(converter.convert(List.of(shared, own), second), second);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection watch = ds.getConnection()) {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                    try (ResultSet rs = watch.createStatement().executeQuery(
+                            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")) {
+                        rs.next();
+                        return rs.getLong(1) > 0;
+                    }
+                });
+            }
+            other.commit();
+            assertThat(outcome.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new BatchWriter.Outcome(1, 1, 0));
+            assertThat(writer.isolatingBatches()).as("the batch went again with ON CONFLICT").isEqualTo(1);
+        }
+        try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT COUNT(*), COUNT(DISTINCT row_hash) FROM t")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(2);
+            assertThat(rs.getLong(2)).isEqualTo(2);
+        }
     }
 }
