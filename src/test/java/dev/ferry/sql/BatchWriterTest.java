@@ -38,15 +38,21 @@ class BatchWriterTest {
     /** PostgreSQL takes multi-row INSERT ... ON CONFLICT DO NOTHING statements: the same outcome, row for row. */
     @Test
     void onPostgresqlMultiRowStatementsGiveTheSameExactCountsAndRejects() throws Exception {
-        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setURL(pg.createDatabase("bw_" + Long.toHexString(System.nanoTime())));
-        ds.setUser(pg.user());
-        ds.setPassword(pg.password());
+        javax.sql.DataSource ds = freshPostgresDatabase("bw_");
         BatchWriter writer = badRowsAndDuplicates(ds, "ERROR: value too long for type character varying(2000)");
         assertThat(writer.isolatingBatches()).as("the batch with bad rows went again row-isolating").isPositive();
         assertThat(writer.multiRowSql(2)).endsWith(" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),"
                 + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (row_hash) DO NOTHING");
+    }
+
+    /** A new database on the shared embedded PostgreSQL server. */
+    private static javax.sql.DataSource freshPostgresDatabase(String prefix) {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(pg.createDatabase(prefix + Long.toHexString(System.nanoTime())));
+        ds.setUser(pg.user());
+        ds.setPassword(pg.password());
+        return ds;
     }
 
     private static BatchWriter badRowsAndDuplicates(javax.sql.DataSource ds, String tooLong) throws Exception {
@@ -92,11 +98,7 @@ class BatchWriterTest {
      */
     @Test
     void onPostgresqlTheCopyPathCarriesEveryValueExactly() throws Exception {
-        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setURL(pg.createDatabase("bwc_" + Long.toHexString(System.nanoTime())));
-        ds.setUser(pg.user());
-        ds.setPassword(pg.password());
+        javax.sql.DataSource ds = freshPostgresDatabase("bwc_");
         Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
         ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
         RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
@@ -160,11 +162,7 @@ class BatchWriterTest {
      */
     @Test
     void onPostgresqlARowInsertedMeanwhileByAnotherWriterIsCountedAsADuplicate() throws Exception {
-        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setURL(pg.createDatabase("bwr_" + Long.toHexString(System.nanoTime())));
-        ds.setUser(pg.user());
-        ds.setPassword(pg.password());
+        javax.sql.DataSource ds = freshPostgresDatabase("bwr_");
         Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
         ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
         RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
