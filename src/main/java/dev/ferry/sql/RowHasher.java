@@ -45,17 +45,16 @@ public final class RowHasher {
     /** The first {@value #BYTES} bytes of the digest. */
     public byte[] hash(Object[] values) {
         Scratch scratch = SCRATCH.get();
-        Scratch.Input in = scratch.input;
-        in.len = 0;
+        ByteBuilder in = scratch.input;
+        in.reset();
         for (int i : keyIndexes) {
             Object v = values[i];
             // Length-prefixed, so ("ab","c") and ("a","bc") differ, and null differs from "": "<bytes>:<UTF-8>" or "-1:".
             if (v == null) {
                 in.ascii("-1:");
-            } else if (v instanceof String text) {
-                in.text(text); // text columns normalize to themselves
             } else {
-                in.text(mapping.columns().get(i).type().normalized(v));
+                // text columns normalize to themselves
+                lengthPrefixed(in, v instanceof String text ? text : mapping.columns().get(i).type().normalized(v));
             }
         }
         MessageDigest digest = scratch.digest;
@@ -63,49 +62,28 @@ public final class RowHasher {
         return Arrays.copyOf(digest.digest(), BYTES);
     }
 
+    /** {@code <UTF-8 length>:<UTF-8 bytes>}. */
+    private static void lengthPrefixed(ByteBuilder in, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                in.ascii(Integer.toString(utf8.length));
+                in.write(':');
+                in.write(utf8);
+                return;
+            }
+        }
+        in.ascii(Integer.toString(s.length())); // ASCII: as many bytes as characters
+        in.write(':');
+        in.ascii(s);
+    }
+
     /** Per writer thread: the digest (reset by each {@code digest()}) and the bytes of the row being hashed. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
         final MessageDigest digest = sha256();
-        final Input input = new Input();
-
-        static final class Input {
-            byte[] buf = new byte[512];
-            int len;
-
-            void room(int n) {
-                if (len + n > buf.length) {
-                    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
-                }
-            }
-
-            void ascii(String s) {
-                room(s.length());
-                for (int i = 0; i < s.length(); i++) {
-                    buf[len++] = (byte) s.charAt(i);
-                }
-            }
-
-            /** {@code <UTF-8 length>:<UTF-8 bytes>}. */
-            void text(String s) {
-                int n = s.length();
-                for (int i = 0; i < n; i++) {
-                    if (s.charAt(i) >= 0x80) {
-                        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                        ascii(Integer.toString(utf8.length));
-                        ascii(":");
-                        room(utf8.length);
-                        System.arraycopy(utf8, 0, buf, len, utf8.length);
-                        len += utf8.length;
-                        return;
-                    }
-                }
-                ascii(Integer.toString(n)); // ASCII: as many bytes as characters
-                ascii(":");
-                ascii(s);
-            }
-        }
+        final ByteBuilder input = new ByteBuilder(512);
     }
 
     private static MessageDigest sha256() {
