@@ -43,6 +43,8 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
         context.getRegistry().bind("s3ToOpenSearchObjects", objects);
         context.getRegistry().bind("s3ToOpenSearchBulk", bulk);
+        context.getRegistry().bind("s3ToOpenSearchBulkPool", dev.ferry.SplitPools.fifo(context, S3ToOpenSearchBeans.class,
+                "s3-to-opensearch-bulk", bulkInFlight));
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
             @Override
             public void onContextStopped(CamelContext ctx) {

@@ -35,10 +35,11 @@ class S3ToOpenSearchWiringTest {
                 }
             }
             assertThat(context.getRouteController().getRouteStatus("s3-to-opensearch-poll")).isEqualTo(ServiceStatus.Started);
-            assertThat(context.getExecutorServiceManager().getThreadPoolProfile("s3ToOpenSearchBulkPool"))
+            assertThat(ferry.bean("s3ToOpenSearchBulkPool", java.util.concurrent.ThreadPoolExecutor.class))
                     .satisfies(p -> {
-                        assertThat(p.getPoolSize()).isEqualTo(2);
-                        assertThat(p.getMaxQueueSize()).as("a queue that never refuses").isEqualTo(Integer.MAX_VALUE);
+                        assertThat(p.getCorePoolSize()).isEqualTo(2);
+                        assertThat(p.getMaximumPoolSize()).isEqualTo(2);
+                        assertThat(p.getQueue().remainingCapacity()).as("a queue that never refuses").isEqualTo(Integer.MAX_VALUE);
                     });
             assertThat(ferry.bean("s3ToOpenSearchObjects", ObjectJobs.class)).isNotNull();
         }
