@@ -3,6 +3,7 @@ package dev.ferry.accounting;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,7 +23,7 @@ public final class RunAccount {
     private final LongAdder duplicate = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder retried = new LongAdder();
-    private final java.util.concurrent.atomic.AtomicLong peakUnaccounted = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong peakUnaccounted = new AtomicLong();
     private final PipelineMetrics metrics;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.RUNNING);
     private volatile Instant ended;

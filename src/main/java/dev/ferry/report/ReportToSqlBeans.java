@@ -9,7 +9,6 @@ import dev.ferry.sql.RowHasher;
 import dev.ferry.sql.RunStateRepository;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
-import org.apache.camel.spi.ThreadPoolProfile;
 import org.apache.camel.support.jsse.KeyStoreParameters;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.jsse.TrustManagersParameters;

@@ -6,6 +6,7 @@ import org.postgresql.PGConnection;
 
 import javax.sql.DataSource;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.sql.BatchUpdateException;
@@ -19,7 +20,9 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
@@ -211,10 +214,10 @@ public final class BatchWriter {
 
     /** The rows, without those whose hash an earlier row of the batch has (the same list when there are none). */
     static List<LoadBatch.Row> firstOfEachHash(List<LoadBatch.Row> rows) {
-        java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>(rows.size() * 2);
+        Set<ByteBuffer> seen = new HashSet<>(rows.size() * 2);
         List<LoadBatch.Row> unique = null;
         for (int i = 0; i < rows.size(); i++) {
-            boolean first = seen.add(java.nio.ByteBuffer.wrap(rows.get(i).hash()));
+            boolean first = seen.add(ByteBuffer.wrap(rows.get(i).hash()));
             if (!first && unique == null) {
                 unique = new ArrayList<>(rows.subList(0, i));
             } else if (first && unique != null) {
