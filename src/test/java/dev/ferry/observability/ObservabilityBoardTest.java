@@ -126,6 +126,25 @@ class ObservabilityBoardTest {
         assertThat(datasource.path("type").asText()).isEqualTo("prometheus");
     }
 
+    /** The gauge the silent-stop alert and the "since the last successful run" panel read, without Prometheus. */
+    @Test
+    void lastSuccessTimestampIsSetBySuccessfulRunsOnly() throws Exception {
+        try (FerryUnderTest ferry = FerryUnderTest.start(Map.of())) {
+            Runs runs = ferry.bean("runs", Runs.class);
+            long before = System.currentTimeMillis() / 1000;
+            runs.finish(runs.begin("report-to-sql", "window").read(3).written(3));
+            runs.fail(runs.begin("s3-to-opensearch", "bucket/key").read(1), "connection refused");
+            String metrics = ferry.get("metrics").body();
+            Matcher success = Pattern.compile("ferry_last_success_timestamp_seconds\\{pipeline=\"report-to-sql\"} (\\S+)")
+                    .matcher(metrics);
+            assertThat(success.find()).as(metrics).isTrue();
+            assertThat(Double.parseDouble(success.group(1))).isBetween((double) before, before + 60.0);
+            assertThat(metrics).contains("ferry_last_success_timestamp_seconds{pipeline=\"s3-to-opensearch\"} 0.0")
+                    .contains("ferry_last_success_timestamp_seconds{pipeline=\"opensearch-to-s3\"} 0.0")
+                    .containsPattern("process_start_time_seconds(\\{[^}]*})? \\d");
+        }
+    }
+
     @Test
     void metricNamesAreFoundInPromQl() {
         assertThat(metricNames("sum by (outcome) (rate(label_replace({__name__=~\"ferry_records_(a|b)_total\", "
