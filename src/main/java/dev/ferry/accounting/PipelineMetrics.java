@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
  * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
  * {@code ferry_records_retried_total}; runs: {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total};
- * gauges {@code ferry_runs_in_progress} and {@code ferry_last_run_seconds}. Each is tagged {@code pipeline}.
+ * gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and {@code ferry_last_success_timestamp_seconds}.
+ * Each is tagged {@code pipeline}.
  */
 public final class PipelineMetrics {
 
@@ -39,12 +40,15 @@ public final class PipelineMetrics {
     private static final String IN_PROGRESS_HELP = "Runs of this pipeline under way";
     private static final String LAST_RUN = "ferry.last_run_seconds";
     private static final String LAST_RUN_HELP = "Duration of the last finished run";
+    private static final String LAST_SUCCESS = "ferry.last_success_timestamp_seconds";
+    private static final String LAST_SUCCESS_HELP = "End of the last successful run (Unix seconds); 0 until the first since start";
 
     private final Supplier<MeterRegistry> registrySource;
     private volatile MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> inProgress = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastRunMillis = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastSuccessEpochMillis = new ConcurrentHashMap<>();
 
     /**
      * @param registrySource finds the registry scraped at /observe/metrics; asked at first use, because Camel binds
@@ -61,6 +65,7 @@ public final class PipelineMetrics {
         }
         gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline);
         gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline);
+        gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline);
     }
 
     public void add(String pipeline, Count count, long amount) {
@@ -80,6 +85,10 @@ public final class PipelineMetrics {
     void runEnded(String pipeline, boolean succeeded, long millis) {
         gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline).decrementAndGet();
         gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline).set(millis);
+        if (succeeded) {
+            // what the "no successful run in N periods" alert measures the silence from
+            gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline).set(System.currentTimeMillis());
+        }
         add(pipeline, succeeded ? Count.RUNS_SUCCEEDED : Count.RUNS_FAILED, 1);
     }
 

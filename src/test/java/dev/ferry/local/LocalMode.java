@@ -95,6 +95,7 @@ public final class LocalMode {
 
         Path project = Path.of("").toAbsolutePath();
         FerryConfig config = FerryConfig.load(project.resolve("application.properties"), "local", System.getenv(), overrides);
+        startPrometheus(project, managementPort);
         Ferry ferry = Ferry.create(config).start();
         out.printf("started in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
         out.println("Services:");
@@ -105,6 +106,26 @@ public final class LocalMode {
         }
         out.println();
         return new Session(services, ferry, demos, managementPort);
+    }
+
+    /**
+     * A real Prometheus scraping this Ferry with the alert rules of observability/, when one is installed. Started
+     * before Ferry, so it sees the demo's counters from zero; it ends with the JVM, or with the next local start.
+     * Without one, or if it does not start, local mode says so and carries on.
+     */
+    private void startPrometheus(Path project, int managementPort) {
+        if (LocalPrometheus.binary().isEmpty()) {
+            out.println("Prometheus: not installed, so not started. With a prometheus binary on the PATH (Debian/Ubuntu:"
+                    + " apt-get install prometheus) local mode also runs one, scraping Ferry, with Ferry's alert rules.");
+            return;
+        }
+        try {
+            LocalPrometheus prometheus = LocalPrometheus.start(project, managementPort, Duration.ofSeconds(1));
+            out.println("Prometheus (scraping Ferry, alert rules from " + LocalPrometheus.RULES + "): "
+                    + prometheus.url() + "/graph   alerts: " + prometheus.url() + "/alerts");
+        } catch (RuntimeException e) {
+            out.println("Prometheus: did not start, carrying on without it: " + e.getMessage());
+        }
     }
 
     public Outcome awaitAndSummarize(Session session) throws InterruptedException {
