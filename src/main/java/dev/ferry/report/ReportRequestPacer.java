@@ -51,11 +51,6 @@ public final class ReportRequestPacer {
         this.server = hostAndPort(baseUrl);
     }
 
-    /** Only the interval between starts (the other waits start at zero). */
-    public ReportRequestPacer(long minIntervalMs) {
-        this(minIntervalMs, 0, 0, 0, "http://report-server");
-    }
-
     public synchronized long millisUntilNextRequest() {
         return Math.max(0, Math.max(lastRequestAt + minIntervalMs, notBefore) - System.currentTimeMillis());
     }
