@@ -3,7 +3,6 @@ package dev.ferry.report;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
-import java.net.URI;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
 
@@ -22,7 +21,7 @@ public final class ReportFailures {
      * @param truststore the configured trust store file, or null for the JVM's default trust
      */
     public ReportFailures(String baseUrl, String truststore) {
-        this.server = hostAndPort(baseUrl);
+        this.server = ReportRequestPacer.hostAndPort(baseUrl);
         this.truststore = truststore;
     }
 
@@ -66,15 +65,5 @@ public final class ReportFailures {
             }
         }
         return false;
-    }
-
-    private static String hostAndPort(String baseUrl) {
-        try {
-            URI uri = URI.create(baseUrl.trim());
-            int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-            return uri.getHost() + ":" + port;
-        } catch (RuntimeException e) {
-            return baseUrl;
-        }
     }
 }

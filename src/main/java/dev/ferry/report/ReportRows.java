@@ -50,8 +50,8 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
     public static ReportRows open(InputStream in, String contentType, List<String> expectedHeader, RunAccount run) {
         try {
             if (in == null) {
-                throw new ReportContentException("the report server returned no body (status 200, Content-Type "
-                        + contentType + ") where a CSV with header " + expectedHeader + " was expected");
+                throw new ReportContentException("the report server returned no body (status 200, " + typeOf(contentType)
+                        + ") where a CSV with header " + expectedHeader + " was expected");
             }
             PushbackInputStream pin = new PushbackInputStream(in, 3);
             byte[] start = pin.readNBytes(3);
@@ -60,13 +60,13 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
                 pin.unread(start);
             }
             if (start.length == 0) {
-                throw new ReportContentException("the report server returned an empty body (status 200, Content-Type "
-                        + contentType + ") where a CSV with header " + expectedHeader + " was expected");
+                throw new ReportContentException("the report server returned an empty body (status 200, "
+                        + typeOf(contentType) + ") where a CSV with header " + expectedHeader + " was expected");
             }
             String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
             if (type.contains("html") || looksLikeHtml(pin)) {
-                throw new ReportContentException("the report server returned HTML instead of CSV (status 200, Content-Type "
-                        + contentType + "): " + textOf(pin));
+                throw new ReportContentException("the report server returned HTML instead of CSV (status 200, "
+                        + typeOf(contentType) + "): " + textOf(pin));
             }
             LastByteStream body = new LastByteStream(pin);
             CSVParser parser = CSVParser.builder().setReader(new InputStreamReader(body, StandardCharsets.UTF_8))
@@ -76,7 +76,7 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
             return rows;
         } catch (IOException e) {
             close(in);
-            throw new ReportContentException("the report body could not be read: " + e.getMessage(), e);
+            throw new ReportContentException("the report body could not be read: " + ReportRunRecorder.message(e), e);
         } catch (RuntimeException e) {
             close(in);
             throw e;
@@ -223,5 +223,9 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
     @Override
     public String toString() {
         return "ReportRows" + Arrays.asList(rows, lastLine);
+    }
+
+    private static String typeOf(String contentType) {
+        return contentType == null ? "no Content-Type" : "Content-Type " + contentType;
     }
 }

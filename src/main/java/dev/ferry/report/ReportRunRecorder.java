@@ -5,6 +5,7 @@ import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import dev.ferry.sql.RunStateRepository;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.apache.camel.Exchange;
 
 import java.sql.SQLException;
@@ -21,11 +22,14 @@ public final class ReportRunRecorder {
     private final Runs runs;
     private final RunStateRepository runState;
     private final String reportKey;
+    private final ReportRequestPacer requests;
 
-    public ReportRunRecorder(Runs runs, RunStateRepository runState, String reportKey) {
+    /** @param requests how the report server's latest requests ended, for the reason of a run the open breaker failed */
+    public ReportRunRecorder(Runs runs, RunStateRepository runState, String reportKey, ReportRequestPacer requests) {
         this.runs = runs;
         this.runState = runState;
         this.reportKey = reportKey;
+        this.requests = requests;
     }
 
     /** Body: the {@link ReportWindow}. Sets the run and window properties. */
@@ -63,7 +67,7 @@ public final class ReportRunRecorder {
         if (cause instanceof ReportRunFailedException) {
             throw (ReportRunFailedException) cause; // recorded already (an unbalanced run)
         }
-        String reason = cause == null ? "unknown failure" : describe(cause);
+        String reason = cause == null ? "unknown failure" : reason(cause);
         if (run != null && run.status() == RunAccount.Status.RUNNING) {
             runs.fail(run, reason);
             try {
@@ -76,16 +80,56 @@ public final class ReportRunRecorder {
                 + " stays: " + reason, null);
     }
 
+    /**
+     * Why the run failed. The open circuit breaker's own exception says only that it is open: the reason names the
+     * report server and how the requests that opened it failed.
+     */
+    String reason(Throwable cause) {
+        CallNotPermittedException open = find(cause, CallNotPermittedException.class);
+        if (open == null) {
+            String reason = describe(cause);
+            // what the report server sent, checked after the call: say which server
+            return find(cause, ReportContentException.class) != null && !reason.contains(requests.server())
+                    ? "report server " + requests.server() + ": " + reason : reason;
+        }
+        String history = requests.failureHistory();
+        return "the circuit breaker in front of the report server " + requests.server() + " is open, no request was sent"
+                + (history == null ? "" : " (" + history + ")") + " <- " + describe(open);
+    }
+
     /** The exception's own words, plus the causes that explain it; no URI user info (there is none: see ReportHttpAuth). */
     static String describe(Throwable t) {
         while (t instanceof org.apache.camel.RuntimeCamelException && t.getCause() != null) {
             t = t.getCause(); // the circuit breaker's wrapper says nothing of its own
         }
-        StringBuilder sb = new StringBuilder(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        StringBuilder sb = new StringBuilder(t.getClass().getSimpleName()).append(": ").append(message(t));
         Throwable c = t.getCause();
         for (int i = 0; c != null && c != t && i < 3; i++, c = c.getCause()) {
-            sb.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+            if (t.getMessage() != null && c.getMessage() != null && t.getMessage().endsWith(c.getMessage())) {
+                continue; // a wrapper that repeats its cause's words
+            }
+            sb.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(message(c));
         }
         return sb.toString();
+    }
+
+    /** The exception's message, or what it is when it has none (never "null"). */
+    static String message(Throwable t) {
+        String m = t.getMessage();
+        if (m != null && !m.isBlank()) {
+            return m;
+        }
+        Throwable c = t.getCause();
+        return c != null && c != t && c.getMessage() != null ? c.getClass().getSimpleName() + ": " + c.getMessage()
+                : "(" + t.getClass().getName() + ", no message)";
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 }

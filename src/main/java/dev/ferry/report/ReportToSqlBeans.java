@@ -36,16 +36,22 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         RunStateRepository runState = new RunStateRepository(dataSource, settings.runTable(), Clock.systemUTC());
         var registry = context.getRegistry();
         registry.bind("reportWindowPlanner", new ReportWindowPlanner(settings, dataSource, runState, Clock.systemUTC()));
-        registry.bind("reportRunRecorder", new ReportRunRecorder(runs, runState, settings.reportKey()));
+        ReportRequestPacer pacer = new ReportRequestPacer(settings.minRequestIntervalMs(), settings.maxRenderMs(),
+                settings.retryAfterMaxMs(), settings.readTimeoutMs(), settings.baseUrl());
+        registry.bind("reportRunRecorder", new ReportRunRecorder(runs, runState, settings.reportKey(), pacer));
         registry.bind("reportRequest", new ReportRequest(settings));
-        registry.bind("reportRequestPacer", new ReportRequestPacer(settings.minRequestIntervalMs()));
+        registry.bind("reportRequestPacer", pacer);
         registry.bind("reportHttpAuth", new ReportHttpAuth(settings.authMethod(), settings.user(), settings.password(), settings.domain()));
         if (settings.truststore() != null) {
             registry.bind("reportTls", tls(settings));
             pc.addOverrideProperty("ferry.report-to-sql.tls-context", "#reportTls");
         }
         registry.bind("reportFailures", new ReportFailures(settings.baseUrl(), settings.truststore()));
-        registry.bind("reportSpool", new ReportSpool(settings.spoolDirectory()));
+        ReportSpool spool = new ReportSpool(settings.spoolDirectory(), ReportRequestPacer.hostAndPort(settings.baseUrl()));
+        if (Boolean.parseBoolean(pc.resolveProperty("ferry.report-to-sql.enabled").orElse("false"))) {
+            spool.removeLeftovers(); // files of runs a killed process never finished
+        }
+        registry.bind("reportSpool", spool);
         registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
         registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));
         registry.bind("reportBatchWriter", new BatchWriter(dataSource, mapping, settings.targetTable(),

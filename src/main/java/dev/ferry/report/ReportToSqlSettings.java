@@ -54,6 +54,9 @@ public final class ReportToSqlSettings {
         v.optional(PREFIX + "truststore", s -> !s.isBlank(), "a trust store file for TLS");
         v.require(PREFIX + "connect-timeout-ms", s -> Long.parseLong(s) >= 1, "milliseconds (>= 1)");
         v.require(PREFIX + "read-timeout-ms", s -> Long.parseLong(s) >= 1000, "milliseconds (>= 1000); a render takes minutes");
+        v.require(PREFIX + "max-render-ms", s -> Long.parseLong(s) >= 0,
+                "milliseconds a render may take on the report server (>= 0), e.g. 1800000, SSRS's default execution timeout");
+        v.require(PREFIX + "retry-after-max-ms", s -> Long.parseLong(s) >= 0, "milliseconds (>= 0): the longest Retry-After honoured");
         v.require(PREFIX + "min-request-interval-ms", s -> Long.parseLong(s) >= 0, "milliseconds between two requests to the report server (>= 0)");
         v.require(PREFIX + "circuit-breaker.minimum-calls", s -> Integer.parseInt(s) >= 1, "a whole number >= 1");
         v.require(PREFIX + "circuit-breaker.open-seconds", s -> Integer.parseInt(s) >= 1, "seconds (>= 1)");
@@ -100,6 +103,9 @@ public final class ReportToSqlSettings {
     public String truststore() { return optional("truststore"); }
     public String truststorePassword() { return optional("truststore-password"); }
     public long minRequestIntervalMs() { return Long.parseLong(get("min-request-interval-ms")); }
+    public long readTimeoutMs() { return Long.parseLong(get("read-timeout-ms")); }
+    public long maxRenderMs() { return Long.parseLong(get("max-render-ms")); }
+    public long retryAfterMaxMs() { return Long.parseLong(get("retry-after-max-ms")); }
     public int batchSize() { return Integer.parseInt(get("batch-size")); }
     public int writers() { return Integer.parseInt(get("writers")); }
     public ColumnMapping columns() { return ColumnMapping.parse(get("columns")); }

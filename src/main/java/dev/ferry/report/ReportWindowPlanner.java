@@ -63,9 +63,10 @@ public final class ReportWindowPlanner {
                     "target_table", settings.targetTable(), "rejects_table", settings.rejectsTable(),
                     "run_table", settings.runTable()));
             Migrations.requireBinaryHash(dataSource, settings.targetTable());
-            int abandoned = runState.abandonUnfinished(settings.reportKey());
+            int abandoned = runState.abandonUnfinished(settings.reportKey(), settings.targetTable(),
+                    settings.rejectsTable());
             if (abandoned > 0) {
-                LOG.warn("report-to-sql: {} run(s) left RUNNING by a stopped process marked ABANDONED; their windows load again", abandoned);
+                LOG.warn("report-to-sql: {} run(s) left RUNNING by a stopped process marked ABANDONED with the rows they had committed; their windows load again", abandoned);
             }
             LOG.info("report-to-sql tables ready ({} migrations)", vendor);
             prepared = true;

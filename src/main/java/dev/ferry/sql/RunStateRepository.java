@@ -10,6 +10,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -86,18 +88,56 @@ public final class RunStateRepository {
 
     /**
      * Runs still RUNNING when this process starts were cut short (killed, power loss): they are marked ABANDONED.
+     * Their record then counts what they committed: the rows in the target and rejects tables that carry their run
+     * id (each batch commits its rows with the run id in one transaction, so the count is exact); rows_read is that
+     * sum, as duplicates and rows read but not yet committed are not known. It costs a scan of the target table per
+     * abandoned run (its run_id has no index), once, at the start after a crash.
      * Only one Ferry process may run this pipeline against a table (run it under camel-master for failover).
      */
-    public int abandonUnfinished(String report) throws SQLException {
+    public int abandonUnfinished(String report, String targetTable, String rejectsTable) throws SQLException {
+        List<String> unfinished = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET status = ?, ended_at = ?,"
-                     + " error = ? WHERE report = ? AND status = ?")) {
-            ps.setString(1, Status.ABANDONED.name());
-            ps.setObject(2, now());
-            ps.setString(3, "the process stopped during this run; its window is loaded again (rows already written count as duplicates)");
-            ps.setString(4, report);
-            ps.setString(5, Status.RUNNING.name());
-            return ps.executeUpdate();
+             PreparedStatement ps = c.prepareStatement("SELECT run_id FROM " + table + " WHERE report = ? AND status = ?")) {
+            ps.setString(1, report);
+            ps.setString(2, Status.RUNNING.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    unfinished.add(rs.getString(1));
+                }
+            }
+        }
+        int abandoned = 0;
+        for (String runId : unfinished) {
+            try (Connection c = dataSource.getConnection()) {
+                long inserted = countByRun(c, targetTable, runId);
+                long rejected = countByRun(c, rejectsTable, runId);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET status = ?, ended_at = ?,"
+                        + " rows_read = ?, rows_inserted = ?, rows_duplicate = 0, rows_rejected = ?, error = ?"
+                        + " WHERE run_id = ? AND status = ?")) {
+                    ps.setString(1, Status.ABANDONED.name());
+                    ps.setObject(2, now());
+                    ps.setLong(3, inserted + rejected);
+                    ps.setLong(4, inserted);
+                    ps.setLong(5, rejected);
+                    ps.setString(6, "the process stopped during this run; its window is loaded again (rows already"
+                            + " written count as duplicates). It had committed " + inserted + " inserted and " + rejected
+                            + " rejected rows (rows_read counts only those)");
+                    ps.setString(7, runId);
+                    ps.setString(8, Status.RUNNING.name());
+                    abandoned += ps.executeUpdate();
+                }
+            }
+        }
+        return abandoned;
+    }
+
+    private static long countByRun(Connection c, String table, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE run_id = ?")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 

@@ -48,6 +48,10 @@ class ReportToSqlBreakerAndAuthTest {
                     assertThat(r.status()).isEqualTo(RunAccount.Status.FAILED);
                     assertThat(breakerOpen(r)).as(r.summary()).isTrue();
                     assertThat(r.retried()).isZero();
+                    // not just "CallNotPermittedException": the server, and how the requests that opened it failed
+                    assertThat(r.failure()).contains("report server 127.0.0.1:" + server.port() + " is open")
+                            .contains("3 failed requests to 127.0.0.1:" + server.port() + " since the last success")
+                            .contains("last: HTTP 503 Service Unavailable from " + server.baseUrl());
                 });
                 assertThat(server.authenticatedRequests()).hasSize(3);
 
@@ -65,6 +69,8 @@ class ReportToSqlBreakerAndAuthTest {
             }
             assertThat(actual(db, "report_tracking")).isEqualTo(expected(server, START, START.plusHours(1)));
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'SUCCEEDED'")).isEqualTo(1);
+            assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'FAILED'"
+                    + " AND error LIKE '%is OPEN%' AND error LIKE '%last: HTTP 503%'")).isGreaterThanOrEqualTo(2);
         }
     }
 

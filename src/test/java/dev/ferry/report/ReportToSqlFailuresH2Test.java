@@ -87,7 +87,8 @@ class ReportToSqlFailuresH2Test {
             try (FerryUnderTest ferry = FerryUnderTest.start(settings(server, db, START.plusHours(1), 1))) {
                 RunAccount run = awaitRuns(ferry, 1).get(0);
                 assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
-                assertThat(run.failure()).contains(reason);
+                assertThat(run.failure()).contains(reason)
+                        .as("names the host, never says null").contains("127.0.0.1:" + server.port()).doesNotContain("null");
                 if (detail != null) {
                     assertThat(run.failure()).contains(detail);
                 }

@@ -46,7 +46,8 @@ class ReportToSqlKillRestartIT {
         LocalDateTime until = START.plusHours(HOURS);
         try (ReportServer server = ntlmServer(1000)) {
             server.behaviour().renderDelay(Duration.ofMillis(300));
-            Map<String, String> env = environment(server, db, pg, until);
+            Path spool = Files.createDirectory(work.resolve("spool"));
+            Map<String, String> env = environment(server, db, pg, until, spool);
 
             // First process: killed (SIGKILL, no shutdown hook) once some batches are committed, long before the end.
             Process first = start(work, "first.log", env);
@@ -64,6 +65,7 @@ class ReportToSqlKillRestartIT {
             assertThat(seen).as("killed while loading: %s", log(work, "first.log")).isBetween(5_000L, ROWS - 1);
             assertThat(committed).as("rows committed when killed").isBetween(seen, ROWS - 1);
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'RUNNING'")).isEqualTo(1);
+            assertThat(ReportToSqlSpoolTest.spoolFiles(spool)).as("the killed run's spool file").hasSize(1);
             System.out.printf("killed with %d of %d rows committed (%d seen)%n", committed, ROWS, seen);
 
             // Second process: marks the cut-short run ABANDONED and loads the window again.
@@ -78,8 +80,13 @@ class ReportToSqlKillRestartIT {
             assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs")).isEqualTo(2);
+            // the abandoned run's record counts the rows it had committed
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'ABANDONED'"
-                    + " AND ended_at IS NOT NULL AND error LIKE '%process stopped during this run%'")).isEqualTo(1);
+                    + " AND ended_at IS NOT NULL AND error LIKE '%process stopped during this run%'"
+                    + " AND rows_inserted = " + committed + " AND rows_read = " + committed + " AND rows_rejected = 0"))
+                    .isEqualTo(1);
+            // the second process removed the killed run's spool file at start, and its own after its run
+            assertThat(ReportToSqlSpoolTest.spoolFiles(spool)).isEmpty();
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'SUCCEEDED'"
                     + " AND rows_read = " + ROWS + " AND rows_inserted = " + (ROWS - committed)
                     + " AND rows_duplicate = " + committed + " AND rows_rejected = 0"
@@ -101,9 +108,10 @@ class ReportToSqlKillRestartIT {
     }
 
     /** The test's settings as the environment variables an operator would set. */
-    private static Map<String, String> environment(ReportServer server, String db, PostgresServer pg, LocalDateTime until)
-            throws IOException {
+    private static Map<String, String> environment(ReportServer server, String db, PostgresServer pg, LocalDateTime until,
+                                                   Path spool) throws IOException {
         Map<String, String> settings = new HashMap<>(settings(server, db, until, HOURS));
+        settings.put("ferry.report-to-sql.spool-dir", spool.toString());
         settings.put("ferry.db.user", pg.user());
         settings.put("ferry.db.password", pg.password());
         settings.put("ferry.management.port", String.valueOf(FerryUnderTest.freePort()));

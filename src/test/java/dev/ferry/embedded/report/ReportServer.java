@@ -174,13 +174,20 @@ public final class ReportServer implements AutoCloseable {
         final Map<String, String> headers;
         final long cutOffRows;
         final boolean abrupt;
+        final Duration renderDelay; // null: the behaviour's render delay
 
         private Response(Kind kind, int status, Map<String, String> headers, long cutOffRows, boolean abrupt) {
+            this(kind, status, headers, cutOffRows, abrupt, null);
+        }
+
+        private Response(Kind kind, int status, Map<String, String> headers, long cutOffRows, boolean abrupt,
+                         Duration renderDelay) {
             this.kind = kind;
             this.status = status;
             this.headers = Map.copyOf(headers);
             this.cutOffRows = cutOffRows;
             this.abrupt = abrupt;
+            this.renderDelay = renderDelay;
         }
 
         /** A normal render (useful inside a queue). */
@@ -234,7 +241,13 @@ public final class ReportServer implements AutoCloseable {
         public Response header(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name, value);
-            return new Response(kind, status, h, cutOffRows, abrupt);
+            return new Response(kind, status, h, cutOffRows, abrupt, renderDelay);
+        }
+
+        /** This response after {@code delay} instead of the behaviour's render delay (one slow render in a queue). The
+         *  request stays in flight for the whole delay, even when the client gave up and closed the connection. */
+        public Response renderDelay(Duration delay) {
+            return new Response(kind, status, headers, cutOffRows, abrupt, Objects.requireNonNull(delay));
         }
 
         boolean rendersCsv() {
@@ -243,7 +256,8 @@ public final class ReportServer implements AutoCloseable {
 
         @Override
         public String toString() {
-            return kind + (kind == Kind.STATUS ? " " + status : "") + (cutOffRows >= 0 ? " after " + cutOffRows : "") + (headers.isEmpty() ? "" : " " + headers);
+            return kind + (kind == Kind.STATUS ? " " + status : "") + (cutOffRows >= 0 ? " after " + cutOffRows : "")
+                    + (headers.isEmpty() ? "" : " " + headers) + (renderDelay == null ? "" : " after " + renderDelay);
         }
     }
 
@@ -615,8 +629,9 @@ public final class ReportServer implements AutoCloseable {
             if (scripted == null) {
                 scripted = Response.normal();
             }
+            Duration renderDelay = scripted.renderDelay != null ? scripted.renderDelay : behaviour.renderDelay;
             if (!scripted.rendersCsv()) {
-                sleep(behaviour.renderDelay);
+                sleep(renderDelay);
                 sendScripted(call, scripted);
                 return;
             }
@@ -624,7 +639,7 @@ public final class ReportServer implements AutoCloseable {
             if (v == null) {
                 return; // an error page was sent
             }
-            sleep(behaviour.renderDelay);
+            sleep(renderDelay);
             render(call, v, scripted);
         } finally {
             call.done();
