@@ -26,8 +26,6 @@ public final class HitCursor implements Closeable {
     /** Whether a failed page is fetched again: waits out the backoff and says yes, or says no (budget spent). */
     @FunctionalInterface
     public interface Retry {
-        Retry NEVER = (retry, failure) -> false;
-
         /** {@code retry} counts from 1 for the first retry after a failure; hits handed out in between reset it. */
         boolean awaitRetry(int retry, SnapshotReader.OpenSearchReadException failure);
     }
