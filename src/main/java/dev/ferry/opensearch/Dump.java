@@ -61,6 +61,18 @@ public final class Dump {
     final boolean resumed;
     volatile String pitId;
     volatile boolean failed;
+    /** True once checkpoint.json in S3 names this dump's point in time: then a failed dump keeps it for a resume. */
+    volatile boolean checkpointWritten;
+    /** Set (under the dump's lock) once the dump has ended: no checkpoint is written after that. */
+    volatile boolean released;
+    private final java.util.concurrent.CountDownLatch failure = new java.util.concurrent.CountDownLatch(1);
+    /** Threads reading a part or uploading one for this dump right now. */
+    private int busy;
+    private RuntimeException firstCause;
+    private int checkpointedParts;
+    private long checkpointedDocuments;
+    /** When a resume had to open a new point in time because the dump's had expired (recorded in the manifest). */
+    private final List<String> pointInTimeRenewals = new ArrayList<>();
     private final SliceState[] state;
     private final List<CommittedPart> committed = new ArrayList<>();
     private final AtomicInteger nextPart;
@@ -96,6 +108,8 @@ public final class Dump {
                 maxPart = Math.max(maxPart, c.number());
             }
             resumedDocuments.set(committedDocuments.get());
+            checkpoint.path("pointInTimeRenewedAt").forEach(t -> pointInTimeRenewals.add(t.asText()));
+            checkpointed(checkpoint);
             for (JsonNode s : checkpoint.path("slicePositions")) {
                 SliceState st = state[s.path("slice").asInt()];
                 st.done = s.path("done").asBoolean();
@@ -111,6 +125,73 @@ public final class Dump {
     public RunAccount run() { return run; }
     public long documentsAtSnapshot() { return documentsAtSnapshot; }
     public long documentsDumped() { return committedDocuments.get(); }
+
+    /** Marks the dump failed: no more parts are read or uploaded, and retry waits end at once. */
+    void markFailed() {
+        failed = true;
+        failure.countDown();
+    }
+
+    /** As {@link #markFailed()}, remembering the first cause (the other slices then fail only because of it). */
+    synchronized void markFailed(RuntimeException cause) {
+        if (firstCause == null && !failed) {
+            firstCause = cause;
+        }
+        markFailed();
+    }
+
+    synchronized RuntimeException firstCause() {
+        return firstCause;
+    }
+
+    /** Records what the checkpoint just written to S3 holds (for the run's "stopped with" line). */
+    synchronized void checkpointed(JsonNode checkpoint) {
+        checkpointedParts = checkpoint.path("parts").size();
+        checkpointedDocuments = checkpoint.path("documents").asLong();
+    }
+
+    synchronized int checkpointedParts() {
+        return checkpointedParts;
+    }
+
+    synchronized long checkpointedDocuments() {
+        return checkpointedDocuments;
+    }
+
+    /** Waits up to {@code millis}; true when the dump failed meanwhile (so a retry is pointless). */
+    boolean failsWithin(long millis) throws InterruptedException {
+        return failure.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** A thread starts reading or uploading a part of this dump. */
+    synchronized void enter() {
+        busy++;
+    }
+
+    synchronized void exit() {
+        busy--;
+        notifyAll();
+    }
+
+    /**
+     * Waits until no thread reads or uploads for this dump, at most {@code millis}: a failed dump lets its other
+     * slices stop before a resume starts (a late upload must not land in the resumed dump's folder). True when idle.
+     */
+    synchronized boolean awaitIdle(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (busy > 0) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+
+    synchronized void pointInTimeRenewed(Instant at) {
+        pointInTimeRenewals.add(at.toString());
+    }
 
     int allocatePart() {
         return nextPart.getAndIncrement();
@@ -220,6 +301,10 @@ public final class Dump {
         n.put("slices", slices);
         n.put("startedAt", startedAt.toString());
         n.put("documentsAtSnapshot", documentsAtSnapshot);
+        if (!pointInTimeRenewals.isEmpty()) {
+            ArrayNode renewed = n.putArray("pointInTimeRenewedAt");
+            pointInTimeRenewals.forEach(renewed::add);
+        }
         return n;
     }
 

@@ -16,8 +16,19 @@ import java.io.UncheckedIOException;
  * {@code _routing}, the raw bytes of {@code sort}, and where the raw {@code _source} lies in the stream, and writes
  * the dump line {@code {"_index":..,"_id":..,"_routing":..,"_source":<the server's bytes>}} without ever turning
  * the source into objects: numbers ({@code 95.0}, 30-digit integers), unicode and spacing stay exactly as stored.
+ * <p>
+ * A page that fails in a way a later request may not (connection refused or reset, a timeout, 429, 5xx, a body cut
+ * off midway) is fetched again, as its {@link Retry} allows, with {@code search_after} the last hit already handed
+ * out: the hits before it are not read twice and none after it is skipped.
  */
 public final class HitCursor implements Closeable {
+
+    /** Whether a failed page is fetched again: waits out the backoff and says yes, or says no (budget spent). */
+    @FunctionalInterface
+    public interface Retry {
+        /** {@code retry} counts from 1 for the first retry after a failure; hits handed out in between reset it. */
+        boolean awaitRetry(int retry, SnapshotReader.OpenSearchReadException failure);
+    }
 
     private static final byte[] INDEX = "{\"_index\":".getBytes();
     private static final byte[] ID = ",\"_id\":".getBytes();
@@ -32,7 +43,9 @@ public final class HitCursor implements Closeable {
     private final int slice;
     private final int slices;
     private final int pageSize;
+    private final Retry retry;
     private String pitId;
+    private String pageHost;
     private byte[] searchAfter;
 
     private RecordingInputStream recording;
@@ -49,8 +62,9 @@ public final class HitCursor implements Closeable {
     private byte[] sort;
 
     HitCursor(SnapshotReader reader, String pitId, String keepAlive, String query, String sortField, int slice, int slices,
-              byte[] searchAfter, int pageSize) {
+              byte[] searchAfter, int pageSize, Retry retry) {
         this.reader = reader;
+        this.retry = retry;
         this.pitId = pitId;
         this.keepAlive = keepAlive;
         this.query = query;
@@ -63,6 +77,27 @@ public final class HitCursor implements Closeable {
 
     /** Moves to the next hit; false when the slice is exhausted. */
     public boolean next() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return advance();
+            } catch (SnapshotReader.OpenSearchReadException e) {
+                closePage();
+                if (!e.retryable()) {
+                    throw e;
+                }
+                if (!retry.awaitRetry(attempt, e)) {
+                    throw attempt == 1 ? e : new SnapshotReader.OpenSearchReadException(e.getMessage()
+                            + " (still failing after " + (attempt - 1) + " retries)", e, true);
+                }
+                // fetched again from searchAfter, the last hit handed out: nothing twice, nothing skipped
+            } catch (RuntimeException e) {
+                closePage();
+                throw e;
+            }
+        }
+    }
+
+    private boolean advance() {
         try {
             while (true) {
                 if (parser == null) {
@@ -79,28 +114,29 @@ public final class HitCursor implements Closeable {
                     return true;
                 }
                 if (t != JsonToken.END_ARRAY) {
-                    throw new SnapshotReader.OpenSearchReadException("unexpected " + t + " in hits of the search response");
+                    throw new SnapshotReader.OpenSearchReadException("unexpected " + t + " in hits of the search response"
+                            + " from OpenSearch " + pageHost);
                 }
                 // a short page is the last one; a full page may be followed by more
                 exhausted = hitsInPage < pageSize;
                 closePage();
             }
         } catch (IOException e) {
-            closePage();
-            throw new SnapshotReader.OpenSearchReadException("reading the search response failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            closePage();
-            throw e;
+            // the body broke off (reset, timeout, cut short): a retry asks again after the last hit handed out
+            throw new SnapshotReader.OpenSearchReadException("reading a page of slice " + slice + " from OpenSearch "
+                    + pageHost + " failed: " + SnapshotReader.describe(e), e, true);
         }
     }
 
     private void openPage() throws IOException {
+        pageHost = reader.currentHost();
         InputStream body = reader.page(pitId, keepAlive, query, sortField, slice, slices, searchAfter, pageSize);
+        pageHost = reader.currentHost();
         recording = new RecordingInputStream(body);
         parser = SnapshotReader.parser(recording);
         hitsInPage = 0;
         if (parser.nextToken() != JsonToken.START_OBJECT) {
-            throw new SnapshotReader.OpenSearchReadException("search response is not a JSON object");
+            throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " is not a JSON object");
         }
         // walk the top level up to hits.hits, checking what must hold on the way
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -110,30 +146,32 @@ public final class HitCursor implements Closeable {
                 case "pit_id" -> pitId = parser.getText(); // the id may change between requests: always use the latest
                 case "timed_out" -> {
                     if (value == JsonToken.VALUE_TRUE) {
-                        throw new SnapshotReader.OpenSearchReadException("search timed out (the page would be partial)");
+                        // nothing of this page was handed out yet: asking again is safe
+                        throw new SnapshotReader.OpenSearchReadException("OpenSearch " + pageHost + " timed out on a page"
+                                + " of slice " + slice + " (the page would be partial)", null, true);
                     }
                 }
                 case "_shards" -> SnapshotReader.requireAllShards(
-                        new com.fasterxml.jackson.databind.ObjectMapper().readTree(parser), "reading a page");
+                        new com.fasterxml.jackson.databind.ObjectMapper().readTree(parser), "reading a page from OpenSearch " + pageHost);
                 case "hits" -> {
                     while (parser.nextToken() == JsonToken.FIELD_NAME) {
                         String inner = parser.currentName();
                         parser.nextToken();
                         if (inner.equals("hits")) {
                             if (parser.currentToken() != JsonToken.START_ARRAY) {
-                                throw new SnapshotReader.OpenSearchReadException("hits.hits is not an array");
+                                throw new SnapshotReader.OpenSearchReadException("hits.hits from OpenSearch " + pageHost + " is not an array");
                             }
                             recording.discardBefore(parser.getCurrentLocation().getByteOffset());
                             return; // positioned inside the hits array
                         }
                         parser.skipChildren();
                     }
-                    throw new SnapshotReader.OpenSearchReadException("search response has no hits.hits");
+                    throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " has no hits.hits");
                 }
                 default -> parser.skipChildren();
             }
         }
-        throw new SnapshotReader.OpenSearchReadException("search response has no hits");
+        throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " has no hits");
     }
 
     private void readHit() throws IOException {
@@ -163,7 +201,7 @@ public final class HitCursor implements Closeable {
             }
         }
         if (id == null || index == null || sort == null) {
-            throw new SnapshotReader.OpenSearchReadException("a hit without _index, _id or sort values");
+            throw new SnapshotReader.OpenSearchReadException("a hit without _index, _id or sort values from OpenSearch " + pageHost);
         }
         if (sourceStart < 0) {
             throw new SnapshotReader.OpenSearchReadException("document " + index + "/" + id

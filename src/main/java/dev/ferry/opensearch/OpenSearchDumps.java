@@ -51,11 +51,13 @@ public final class OpenSearchDumps {
     private final DumpStore store;
     private final Runs runs;
     private final DumpProgress progress;
+    private final Backoff backoff;
     private final Map<String, Dump> active = new ConcurrentHashMap<>();
 
     public OpenSearchDumps(OpenSearchToS3Settings settings, SnapshotReader reader, PartUploader uploader, DumpStore store,
-                           Runs runs, DumpProgress progress) {
+                           Runs runs, DumpProgress progress, Backoff backoff) {
         this.settings = settings;
+        this.backoff = backoff;
         this.reader = reader;
         this.uploader = uploader;
         this.store = store;
@@ -92,12 +94,23 @@ public final class OpenSearchDumps {
             dump = fresh(request, folder);
         }
         if (active.putIfAbsent(folder, dump) != null) {
-            closeQuietly(dump);
+            if (!dump.resumed) {
+                closePit(dump);
+            }
+            cleanSpool(dump);
             throw new IllegalStateException("a dump of " + request.index() + " is already running");
         }
         exchange.setProperty(DUMP_PROPERTY, dump);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
         progress.started(dump);
+        // The checkpoint names the point in time before anything is read, so even a dump that fails before its
+        // first part is resumed on the same snapshot. A resume writes the state it continues from (the parts it
+        // keeps, a new point in time) before it removes any part: a crash in between leaves extra parts, which
+        // the next resume removes, never a checkpoint naming parts that are gone.
+        writeCheckpoint(dump);
+        if (dump.resumed) {
+            removePartsNotInTheCheckpoint(dump);
+        }
         LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already in S3, to s3://{}/{}", dump.dumpId, dump.index,
                 dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(), dump.bucket, dump.keyPrefix);
         return dump;
@@ -219,6 +232,7 @@ public final class OpenSearchDumps {
         int slices = c.path("slices").asInt();
         String pit = c.path("pitId").asText(null);
         long count = pit == null ? -1 : reader.count(pit, settings.keepAlive(), request.query());
+        boolean renewed = count < 0;
         if (count >= 0) {
             LOG.info("dump {}: its point in time is alive, every slice continues from its checkpoint", prefix);
         } else {
@@ -250,15 +264,32 @@ public final class OpenSearchDumps {
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> s3://" + settings.bucket() + "/" + prefix + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, settings.bucket(),
                 prefix, Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
-        // parts uploaded after the last checkpoint are read again: remove them so no document is in two parts
-        List<String> keep = dump.committedKeys();
-        for (String key : store.keys(settings.bucket(), prefix)) {
-            if (key.endsWith(".ndjson.gz") && !keep.contains(key)) {
-                store.delete(settings.bucket(), key);
-                LOG.info("dump {}: removed {} (uploaded after the last checkpoint; its documents are read again)", dumpId, key);
-            }
+        if (renewed) {
+            dump.pointInTimeRenewed(Instant.now());
+        } else {
+            dump.checkpointWritten = true; // the checkpoint in S3 already names this point in time
         }
         return dump;
+    }
+
+    /**
+     * Parts in the dump's folder that its checkpoint does not hold are read again: they were uploaded after the
+     * last checkpoint (their position was never recorded), or belong to a slice read again from its start on a new
+     * point in time. Removing them first means no document lands in two parts. Parts the checkpoint holds are kept.
+     */
+    private void removePartsNotInTheCheckpoint(Dump dump) {
+        List<String> keep = dump.committedKeys();
+        for (String key : retryingS3("list s3://" + dump.bucket + "/" + dump.keyPrefix, dump,
+                () -> store.keys(dump.bucket, dump.keyPrefix))) {
+            if (key.endsWith(".ndjson.gz") && !keep.contains(key)) {
+                retryingS3("delete s3://" + dump.bucket + "/" + key, dump, () -> {
+                    store.delete(dump.bucket, key);
+                    return null;
+                });
+                LOG.info("dump {}: removed {} (not in the checkpoint the dump resumes from: uploaded after it, or of a"
+                        + " slice read again; its documents are read again)", dump.dumpId, key);
+            }
+        }
     }
 
     /** Drops the unfinished slices' parts and positions from the checkpoint, after checking the finished ones. */
@@ -317,11 +348,31 @@ public final class OpenSearchDumps {
     }
 
     /** Upload: one spooled part to S3 (redelivered by the shared error handling when S3 fails). */
-    public void upload(Dump.PartJob job) {
-        if (job.dump().failed) {
-            throw new IllegalStateException("dump " + job.dump().dumpId + " has failed; part not uploaded");
+    public void upload(Dump.PartJob job, Exchange exchange) {
+        Dump dump = job.dump();
+        if (dump.failed) {
+            throw new IllegalStateException("dump " + dump.dumpId + " has failed; part not uploaded");
         }
-        uploader.upload(job.dump().bucket, job.key(), job.part());
+        dump.enter();
+        try {
+            uploader.upload(dump.bucket, job.key(), job.part());
+        } catch (RuntimeException e) {
+            failsTheDumpOnTheLastAttempt(dump, exchange, e);
+            throw e;
+        } finally {
+            dump.exit();
+        }
+    }
+
+    /**
+     * When the upload route has no redelivery left, the dump fails: the slices stop reading parts that could not be
+     * uploaded (they would only pile up on the spool while the failure travels up the splits).
+     */
+    private void failsTheDumpOnTheLastAttempt(Dump dump, Exchange exchange, RuntimeException e) {
+        Integer redelivery = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        if ((redelivery == null ? 0 : redelivery) >= backoff.maxRetries()) {
+            dump.markFailed(e);
+        }
     }
 
     /** Commit: counts the part's documents as written and moves its slice's committed position. */
@@ -332,11 +383,57 @@ public final class OpenSearchDumps {
     }
 
     /** Checkpoint: rewrites checkpoint.json with what is committed (idempotent, so it can be redelivered). */
-    public void checkpoint(Dump.PartJob job) {
+    public void checkpoint(Dump.PartJob job, Exchange exchange) {
         Dump dump = job.dump();
         synchronized (dump) {
-            if (!dump.failed) {
-                store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, dump.checkpoint());
+            // a part uploaded while the dump was failing is still recorded, until failed() has closed the dump
+            if (!dump.released) {
+                JsonNode c = dump.checkpoint();
+                try {
+                    store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, c);
+                } catch (RuntimeException e) {
+                    failsTheDumpOnTheLastAttempt(dump, exchange, e);
+                    throw e;
+                }
+                dump.checkpointed(c);
+            }
+        }
+    }
+
+    private void writeCheckpoint(Dump dump) {
+        retryingS3("write the checkpoint of dump " + dump.dumpId, dump, () -> {
+            synchronized (dump) {
+                JsonNode c = dump.checkpoint();
+                store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, c);
+                dump.checkpointed(c);
+            }
+            return null;
+        });
+        dump.checkpointWritten = true;
+    }
+
+    /**
+     * An S3 request the dump makes outside the upload route (checkpoint at the start, manifest, clean-up), retried
+     * with the shared backoff when S3 fails in a way that may pass; the last failure is thrown.
+     */
+    private <T> T retryingS3(String what, Dump dump, java.util.function.Supplier<T> request) {
+        for (int retry = 1; ; retry++) {
+            try {
+                return request.get();
+            } catch (DumpStore.S3Failure e) {
+                if (!e.retryable() || retry > backoff.maxRetries()) {
+                    throw e;
+                }
+                long delay = backoff.delayMs(retry);
+                LOG.warn("dump {}: could not {} ({}); again in {} ms (retry {} of {})", dump.dumpId, what, e.getMessage(),
+                        delay, retry, backoff.maxRetries());
+                dump.run.retried(1);
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }
@@ -346,46 +443,103 @@ public final class OpenSearchDumps {
      * Then releases the point in time and closes the run (which must balance: read = written).
      */
     public RunAccount complete(Dump dump) {
-        try {
-            if (!dump.allSlicesDone()) {
-                throw new IllegalStateException("dump " + dump.dumpId + " ended with slices not fully uploaded");
-            }
-            if (dump.documentsDumped() != dump.documentsAtSnapshot) {
-                throw new IllegalStateException("dump " + dump.dumpId + " holds " + dump.documentsDumped()
-                        + " documents but the snapshot counted " + dump.documentsAtSnapshot);
-            }
-            store.put(dump.bucket, dump.keyPrefix + DumpStore.MANIFEST, dump.manifest(Instant.now()));
-            store.delete(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT);
-        } finally {
-            release(dump);
+        if (!dump.allSlicesDone()) {
+            throw new IllegalStateException("dump " + dump.dumpId + " ended with slices not fully uploaded");
         }
+        if (dump.documentsDumped() != dump.documentsAtSnapshot) {
+            throw new IllegalStateException("dump " + dump.dumpId + " holds " + dump.documentsDumped()
+                    + " documents but the snapshot counted " + dump.documentsAtSnapshot);
+        }
+        retryingS3("write the manifest", dump, () -> {
+            store.put(dump.bucket, dump.keyPrefix + DumpStore.MANIFEST, dump.manifest(Instant.now()));
+            return null;
+        });
+        synchronized (dump) {
+            dump.released = true; // no checkpoint after the manifest
+        }
+        try {
+            retryingS3("delete the checkpoint", dump, () -> {
+                store.delete(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // the manifest is there, so the dump is complete and never resumed: the checkpoint is only clutter
+            LOG.warn("dump {} is complete but its checkpoint could not be deleted: {}", dump.dumpId, e.getMessage());
+        }
+        release(dump);
+        closePit(dump);
         RunAccount run = runs.finish(dump.run);
         LOG.info("dump {} of {} complete: {} documents in s3://{}/{}{}", dump.dumpId, dump.index, dump.documentsDumped(),
                 dump.bucket, dump.keyPrefix, DumpStore.MANIFEST);
         return run;
     }
 
-    /** A failed dump: no manifest, the point in time released, the run failed with the reason. */
+    /**
+     * A failed dump: no manifest, and the run failed with the reason and where the dump stopped. Its checkpoint, its
+     * parts and its point in time are kept (the point in time until its keep-alive runs out), so the next dump of
+     * the index continues where this one stopped instead of starting over. Waits (bounded) until its other slices
+     * and uploads have stopped, so a resume never races a late upload of this one.
+     */
     public RunAccount failed(Exchange exchange) {
         Exception cause = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        String reason = reason(cause);
         Dump dump = exchange.getProperty(DUMP_PROPERTY, Dump.class);
         if (dump == null) {
             RunAccount run = runs.begin(PIPELINE, "dump request");
             LOG.error("dump could not start: {}", reason);
             return runs.fail(run, "could not start: " + reason);
         }
-        dump.failed = true;
+        if (dump.firstCause() != null) {
+            reason = reason(dump.firstCause()); // not a slice that stopped only because another one failed
+        }
+        dump.markFailed();
+        try {
+            long bound = settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000;
+            if (!dump.awaitIdle(bound)) {
+                LOG.warn("dump {}: reads or uploads still running {} ms after it failed", dump.dumpId, bound);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (dump) {
+            dump.released = true;
+        }
         release(dump);
-        return runs.fail(dump.run, reason + " (no manifest written; " + dump.documentsDumped()
-                + " documents are in S3 up to the checkpoint, the next dump of this index resumes from there)");
+        String where;
+        if (dump.checkpointWritten) {
+            where = "stopped with " + dump.checkpointedParts() + " parts holding " + dump.checkpointedDocuments() + " of "
+                    + dump.documentsAtSnapshot + " documents in s3://" + dump.bucket + "/" + dump.keyPrefix
+                    + " (checkpoint.json); the point in time is kept until its keep-alive (" + settings.keepAlive()
+                    + ") runs out, and the next dump of " + dump.index + " resumes from the checkpoint";
+        } else {
+            closePit(dump); // no checkpoint names it: nothing can resume it
+            where = dump.resumed ? "its checkpoint is unchanged; the next dump of " + dump.index + " resumes from it"
+                    : "failed before its first checkpoint; the next dump of " + dump.index + " starts over";
+        }
+        return runs.fail(dump.run, reason + " (no manifest written; " + where + ")");
+    }
+
+    /**
+     * The cause as {@code Type: message}, past Camel's wrappers of a failed split ("Parallel processing failed for
+     * number 2"), so the run names what failed and where (host, key) rather than which split item.
+     */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unknown failure";
+        }
+        Throwable t = cause;
+        while ((t instanceof org.apache.camel.CamelExchangeException || t instanceof org.apache.camel.CamelExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? SnapshotReader.describe(t) : t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     private void release(Dump dump) {
         active.remove(folderOf(dump), dump);
         progress.ended(dump);
-        closeQuietly(dump);
+        cleanSpool(dump);
     }
 
     private static String folderOf(Dump dump) {
@@ -393,7 +547,7 @@ public final class OpenSearchDumps {
         return p.substring(0, p.lastIndexOf('/') + 1);
     }
 
-    private void closeQuietly(Dump dump) {
+    private void closePit(Dump dump) {
         String pit = dump.pitId;
         if (pit != null) {
             try {
@@ -403,6 +557,9 @@ public final class OpenSearchDumps {
                         e.getMessage(), settings.keepAlive());
             }
         }
+    }
+
+    private void cleanSpool(Dump dump) {
         try (Stream<Path> files = Files.list(settings.spoolDir())) {
             files.filter(f -> f.getFileName().toString().startsWith(dump.dumpId + "-")).forEach(PartWriter::deleteSpool);
         } catch (IOException ignored) {
@@ -464,9 +621,21 @@ public final class OpenSearchDumps {
             if (dump.failed) {
                 throw new IllegalStateException("dump " + dump.dumpId + " has failed; slice " + slice + " stops reading");
             }
+            dump.enter();
+            try {
+                return readPartFromCursor();
+            } catch (RuntimeException e) {
+                dump.markFailed(e); // the dump fails as a whole: the other slices stop at their next part
+                throw e;
+            } finally {
+                dump.exit();
+            }
+        }
+
+        private Dump.PartJob readPartFromCursor() {
             if (cursor == null) {
                 cursor = reader.cursor(dump.pitId, settings.keepAlive(), dump.query, dump.sort, slice, dump.slices,
-                        dump.committedSort(slice), settings.pageSize());
+                        dump.committedSort(slice), settings.pageSize(), this::awaitRetry);
             }
             while (cursor.next()) {
                 dump.pitId = cursor.pitId();
@@ -481,6 +650,23 @@ public final class OpenSearchDumps {
                 }
             }
             return writer == null ? null : finishPart();
+        }
+
+        /** A page failed in a way that may pass: wait the backoff and fetch it again, unless the budget is spent. */
+        private boolean awaitRetry(int retry, SnapshotReader.OpenSearchReadException failure) {
+            if (dump.failed || retry > backoff.maxRetries()) {
+                return false;
+            }
+            long delay = backoff.delayMs(retry);
+            LOG.warn("dump {} slice {}: {}; the page is fetched again in {} ms (retry {} of {})", dump.dumpId, slice,
+                    failure.getMessage(), delay, retry, backoff.maxRetries());
+            dump.run.retried(1);
+            try {
+                return !dump.failsWithin(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         private Dump.PartJob finishPart() {

@@ -30,7 +30,7 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         DumpProgress progress = new DumpProgress(runs.metrics());
         context.addStartupListener((ctx, alreadyStarted) -> progress.register());
         context.getRegistry().bind("opensearchToS3Dumps", new OpenSearchDumps(settings, reader,
-                new PartUploader(s3, settings.multipartBytes()), new DumpStore(s3), runs, progress));
+                new PartUploader(s3, settings.multipartBytes()), new DumpStore(s3), runs, progress, Backoff.from(pc)));
         ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
         ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
         context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));

@@ -36,7 +36,9 @@ import java.util.List;
  * Every configured host is used: requests go to the host that answered last, and a request that cannot connect
  * (refused, connect timeout, unknown host) moves on to the next host. Only then, because the request never reached
  * a server; a point in time belongs to the cluster, so any node continues it. A request that fails after it was
- * sent is not repeated here.
+ * sent is not repeated here: it fails with an {@link OpenSearchReadException} that names the host and the cause and
+ * says whether a later request may succeed ({@link OpenSearchReadException#retryable()}); {@link HitCursor} fetches
+ * a page again on those.
  */
 public final class SnapshotReader {
 
@@ -92,8 +94,9 @@ public final class SnapshotReader {
                     g.writeEndObject();
                 }))));
         if (r.statusCode() != 200) {
-            throw new OpenSearchReadException("OpenSearch answered " + r.statusCode() + " to closing a point in time: "
-                    + r.body().substring(0, Math.min(500, r.body().length())));
+            throw new OpenSearchReadException("OpenSearch " + r.request().uri().getAuthority() + " answered "
+                    + r.statusCode() + " to closing a point in time: " + r.body().substring(0, Math.min(500, r.body().length())),
+                    null, retryable(r.statusCode()));
         }
         return true;
     }
@@ -166,8 +169,8 @@ public final class SnapshotReader {
      * last document already dumped, or null from the start).
      */
     public HitCursor cursor(String pitId, String keepAlive, String queryJson, String sortField, int slice, int slices,
-                            byte[] searchAfter, int pageSize) {
-        return new HitCursor(this, pitId, keepAlive, queryJson, sortField, slice, slices, searchAfter, pageSize);
+                            byte[] searchAfter, int pageSize, HitCursor.Retry retry) {
+        return new HitCursor(this, pitId, keepAlive, queryJson, sortField, slice, slices, searchAfter, pageSize, retry);
     }
 
     /** Sends one page request; the caller parses and closes the streamed body. */
@@ -191,24 +194,19 @@ public final class SnapshotReader {
             }
             g.writeEndObject();
         });
-        HttpResponse<InputStream> r;
-        try {
-            r = sendToAHost(request("/_search").POST(HttpRequest.BodyPublishers.ofString(body)),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new OpenSearchReadException("OpenSearch search request failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpenSearchReadException("interrupted while reading from OpenSearch", e);
-        }
+        HttpResponse<InputStream> r = sendToAHost(request("/_search").POST(HttpRequest.BodyPublishers.ofString(body)),
+                HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
             String text;
             try (InputStream in = r.body()) {
                 text = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                text = e.toString();
+                text = describe(e);
             }
-            throw new OpenSearchReadException("OpenSearch search answered " + r.statusCode() + ": " + text);
+            String host = r.request().uri().getAuthority();
+            throw new OpenSearchReadException("OpenSearch " + host + " answered " + r.statusCode() + " to a page of slice "
+                    + slice + (r.statusCode() == 404 ? " (the point in time is gone: expired after its keep-alive, or"
+                    + " released)" : "") + ": " + text, null, retryable(r.statusCode()));
         }
         return r.body();
     }
@@ -258,53 +256,98 @@ public final class SnapshotReader {
         return parse(send(request));
     }
 
+    /** The host requests go to now ({@code host:port}): the one that answered last. */
+    String currentHost() {
+        return hosts.get(current).getAuthority();
+    }
+
     /**
      * Sends to the current host; when it cannot be connected to, to the next ones in turn (each at most once). The
-     * host that answers becomes the current one.
+     * host that answers becomes the current one. Any other I/O failure (reset, timeout) is not sent on: the request
+     * may have reached the server. Every failure names the host, the request and the cause.
      */
-    private <T> HttpResponse<T> sendToAHost(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body)
-            throws IOException, InterruptedException {
+    private <T> HttpResponse<T> sendToAHost(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
         int first = current;
+        List<String> unreachable = new java.util.ArrayList<>();
         for (int i = 0; ; i++) {
             int host = (first + i) % hosts.size();
             URI uri = request.build().uri();
             request.uri(hosts.get(host).resolve(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())));
+            HttpRequest built = request.build();
             try {
-                HttpResponse<T> response = http.send(request.build(), body);
+                HttpResponse<T> response = http.send(built, body);
                 current = host;
                 return response;
             } catch (ConnectException | HttpConnectTimeoutException e) {
                 if (i + 1 >= hosts.size()) {
-                    throw e;
+                    throw failure(built, e, unreachable);
                 }
+                unreachable.add(hosts.get(host).getAuthority() + " (" + describe(e) + ")");
                 LOG.warn("OpenSearch host {} cannot be reached ({}); trying {}", hosts.get(host).getAuthority(),
-                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
-                        hosts.get((host + 1) % hosts.size()).getAuthority());
+                        describe(e), hosts.get((host + 1) % hosts.size()).getAuthority());
+            } catch (IOException e) {
+                throw failure(built, e, unreachable);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OpenSearchReadException("interrupted while waiting for OpenSearch "
+                        + built.uri().getAuthority() + " (" + built.method() + " " + built.uri().getPath() + ")", e);
             }
         }
     }
 
+    private static OpenSearchReadException failure(HttpRequest request, IOException e, List<String> unreachable) {
+        return new OpenSearchReadException("OpenSearch " + request.uri().getAuthority() + " " + request.method() + " "
+                + request.uri().getPath() + " failed: " + describe(e)
+                + (unreachable.isEmpty() ? "" : "; could not reach " + String.join(", ", unreachable) + " either"), e, true);
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return sendToAHost(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new OpenSearchReadException("OpenSearch request failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpenSearchReadException("interrupted while talking to OpenSearch", e);
+        return sendToAHost(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** 429 (too many requests) and 5xx (node restarting, overloaded, gateway) may pass; the rest will not. */
+    static boolean retryable(int status) {
+        return status == 429 || status >= 500;
+    }
+
+    /**
+     * An exception as {@code Type: message}, followed by its causes while they add something: the JDK's HTTP client
+     * throws a {@link ConnectException} with no message of its own (the old "request failed: null").
+     */
+    static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t) && seen.size() <= 4; t = t.getCause()) {
+            String message = t.getMessage();
+            if (s.length() > 0) {
+                if (message != null && s.indexOf(message) >= 0) {
+                    continue; // a cause whose text is already said
+                }
+                s.append(" <- ");
+            }
+            s.append(t.getClass().getSimpleName());
+            if (message != null && !message.isBlank()) {
+                s.append(": ").append(message);
+            } else if (t instanceof ConnectException) {
+                s.append(": cannot connect (refused, or no route to the host)");
+                break; // its causes (another ConnectException, a closed channel) add nothing
+            }
         }
+        return s.toString();
     }
 
     private static JsonNode parse(HttpResponse<String> r) {
         if (r.statusCode() / 100 != 2) {
             String body = r.body();
-            throw new OpenSearchReadException("OpenSearch answered " + r.statusCode() + " to " + r.request().method() + " "
-                    + r.request().uri().getPath() + ": " + (body.length() > 2000 ? body.substring(0, 2000) : body));
+            throw new OpenSearchReadException("OpenSearch " + r.request().uri().getAuthority() + " answered "
+                    + r.statusCode() + " to " + r.request().method() + " " + r.request().uri().getPath() + ": "
+                    + (body.length() > 2000 ? body.substring(0, 2000) : body), null, retryable(r.statusCode()));
         }
         try {
             return MAPPER.readTree(r.body());
         } catch (IOException e) {
-            throw new OpenSearchReadException("OpenSearch sent unreadable JSON: " + e.getMessage(), e);
+            throw new OpenSearchReadException("OpenSearch " + r.request().uri().getAuthority() + " sent unreadable JSON to "
+                    + r.request().method() + " " + r.request().uri().getPath() + ": " + describe(e), e);
         }
     }
 
@@ -326,14 +369,29 @@ public final class SnapshotReader {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("%2C", ",").replace("%2A", "*");
     }
 
-    /** A failure reading the snapshot; carries no credentials. */
+    /** A failure reading the snapshot, naming the host and the cause; carries no credentials. */
     public static final class OpenSearchReadException extends RuntimeException {
+        private final boolean retryable;
+
         public OpenSearchReadException(String message) {
-            super(message);
+            this(message, null, false);
         }
 
         public OpenSearchReadException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        public OpenSearchReadException(String message, Throwable cause, boolean retryable) {
             super(message, cause);
+            this.retryable = retryable;
+        }
+
+        /**
+         * True when the same request may succeed later: the connection failed (refused, reset, timed out) or the
+         * server answered 429 or 5xx. False for answers that will not change (a bad query, a point in time gone).
+         */
+        public boolean retryable() {
+            return retryable;
         }
     }
 

@@ -3,10 +3,13 @@ package dev.ferry.s3;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -33,11 +36,16 @@ public final class DumpStore {
     }
 
     public void put(String bucket, String key, JsonNode json) {
+        byte[] bytes;
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/json"),
-                    RequestBody.fromBytes(MAPPER.writeValueAsBytes(json)));
+            bytes = MAPPER.writeValueAsBytes(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/json"), RequestBody.fromBytes(bytes));
+        } catch (RuntimeException e) {
+            throw failure(s3, "PUT s3://" + bucket + "/" + key, e);
         }
     }
 
@@ -47,7 +55,9 @@ public final class DumpStore {
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("s3://" + bucket + "/" + key + " is not JSON: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw failure(s3, "GET s3://" + bucket + "/" + key, e);
         }
     }
 
@@ -57,23 +67,33 @@ public final class DumpStore {
             return true;
         } catch (NoSuchKeyException e) {
             return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return false;
             }
-            throw e;
+            throw failure(s3, "HEAD s3://" + bucket + "/" + key, e);
+        } catch (RuntimeException e) {
+            throw failure(s3, "HEAD s3://" + bucket + "/" + key, e);
         }
     }
 
     public void delete(String bucket, String key) {
-        s3.deleteObject(b -> b.bucket(bucket).key(key));
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+        } catch (RuntimeException e) {
+            throw failure(s3, "DELETE s3://" + bucket + "/" + key, e);
+        }
     }
 
     /** Sub-"folders" directly under {@code prefix} (which ends with '/'), sorted. */
     public List<String> folders(String bucket, String prefix) {
         List<String> found = new ArrayList<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/")).commonPrefixes()
-                .stream().map(CommonPrefix::prefix).forEach(found::add);
+        try {
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/")).commonPrefixes()
+                    .stream().map(CommonPrefix::prefix).forEach(found::add);
+        } catch (RuntimeException e) {
+            throw failure(s3, "LIST s3://" + bucket + "/" + prefix, e);
+        }
         found.sort(null);
         return found;
     }
@@ -81,9 +101,45 @@ public final class DumpStore {
     /** Keys under {@code prefix}. */
     public List<String> keys(String bucket, String prefix) {
         List<String> found = new ArrayList<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream().map(S3Object::key)
-                .forEach(found::add);
+        try {
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream().map(S3Object::key)
+                    .forEach(found::add);
+        } catch (RuntimeException e) {
+            throw failure(s3, "LIST s3://" + bucket + "/" + prefix, e);
+        }
         return found;
+    }
+
+    /** A failed S3 request, naming the endpoint, the request and the cause; never a credential. */
+    public static final class S3Failure extends RuntimeException {
+        private final boolean retryable;
+
+        S3Failure(String message, Throwable cause, boolean retryable) {
+            super(message, cause);
+            this.retryable = retryable;
+        }
+
+        /** True when the same request may succeed later: no connection, a timeout, 429 or 5xx. */
+        public boolean retryable() {
+            return retryable;
+        }
+    }
+
+    /** Wraps a failed request as an {@link S3Failure} (an S3Failure passes through). */
+    static S3Failure failure(S3Client s3, String request, RuntimeException e) {
+        if (e instanceof S3Failure f) {
+            return f;
+        }
+        boolean retryable = e instanceof SdkClientException
+                || e instanceof AwsServiceException a && (a.statusCode() == 429 || a.statusCode() >= 500);
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        return new S3Failure("S3 " + endpoint(s3) + " " + request + " failed: " + message, e, retryable);
+    }
+
+    /** host:port of the configured endpoint, or "AWS (region)". */
+    static String endpoint(S3Client s3) {
+        return s3.serviceClientConfiguration().endpointOverride().map(u -> u.getAuthority())
+                .orElseGet(() -> "AWS (" + s3.serviceClientConfiguration().region() + ")");
     }
 
     public static ObjectMapper mapper() {

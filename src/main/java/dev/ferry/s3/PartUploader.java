@@ -37,7 +37,16 @@ public final class PartUploader {
         this.multipartBytes = multipartBytes;
     }
 
+    /** Uploads the part; a failure names the endpoint, the key and the cause ({@link DumpStore.S3Failure}). */
     public void upload(String bucket, String key, SpooledPart part) {
+        try {
+            put(bucket, key, part);
+        } catch (RuntimeException e) {
+            throw DumpStore.failure(s3, "upload of s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    private void put(String bucket, String key, SpooledPart part) {
         if (part.bytes() <= multipartBytes) {
             s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(CONTENT_TYPE)
                     .contentEncoding("gzip").metadata(java.util.Map.of("sha256", part.sha256(),

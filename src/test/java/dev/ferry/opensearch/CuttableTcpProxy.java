@@ -12,8 +12,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP forwarder in front of a real server (here S3Proxy) that a test can cut: open connections are dropped and
- * new ones refused, the way a network partition or a dead endpoint looks to a client.
+ * A TCP forwarder in front of a real server (S3Proxy, an OpenSearch node) that a test can cut: open connections are
+ * dropped and new ones refused, the way a network partition or a dead endpoint looks to a client. {@link #cut()} is
+ * for good; {@link #breakConnections()} and {@link #restore()} make an outage that ends.
  */
 final class CuttableTcpProxy implements AutoCloseable {
 
@@ -21,6 +22,8 @@ final class CuttableTcpProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private volatile boolean down;
+    private final java.util.concurrent.atomic.AtomicLong resetAfterBytes = new java.util.concurrent.atomic.AtomicLong(-1);
 
     CuttableTcpProxy(URI target) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
@@ -38,25 +41,35 @@ final class CuttableTcpProxy implements AutoCloseable {
         while (!cut) {
             try {
                 Socket client = server.accept();
+                if (down) {
+                    reset(client);
+                    continue;
+                }
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 sockets.add(client);
                 sockets.add(upstream);
-                pipe(client, upstream);
-                pipe(upstream, client);
+                pipe(client, upstream, false);
+                pipe(upstream, client, true);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean toClient) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[32 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
+                    int pass = toClient ? passBeforeReset(n) : n;
+                    out.write(buffer, 0, pass);
                     out.flush();
+                    if (pass < n) { // the answer breaks off here
+                        reset(from);
+                        reset(to);
+                        return;
+                    }
                 }
             } catch (IOException ignored) {
                 // one side closed or the proxy was cut
@@ -74,6 +87,50 @@ final class CuttableTcpProxy implements AutoCloseable {
         cut = true;
         closeQuietly(server);
         sockets.forEach(CuttableTcpProxy::closeQuietly);
+    }
+
+    // ---- an outage that ends (kept apart from cut(), which is for good)
+
+    /** Resets every open connection, and each new one as it comes, until {@link #restore()}. */
+    void breakConnections() {
+        down = true;
+        sockets.forEach(CuttableTcpProxy::reset);
+    }
+
+    /**
+     * Once {@code bytes} more bytes have gone from the server to a client (on any connection), that connection is
+     * reset in the middle of what it was sending: an answer cut off midway. Once only.
+     */
+    void resetOnceAfter(long bytes) {
+        resetAfterBytes.set(bytes);
+    }
+
+    /** How many of {@code n} bytes go through before the armed reset (all of them when none is armed). */
+    private int passBeforeReset(int n) {
+        while (true) {
+            long left = resetAfterBytes.get();
+            if (left < 0) {
+                return n;
+            }
+            if (left < n ? resetAfterBytes.compareAndSet(left, -1) : resetAfterBytes.compareAndSet(left, left - n)) {
+                return (int) Math.min(left, n);
+            }
+        }
+    }
+
+    /** New connections reach the server again. */
+    void restore() {
+        down = false;
+    }
+
+    /** Closes with a TCP reset (SO_LINGER 0), as a server or firewall dropping the connection does. */
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // already closed
+        }
+        closeQuietly(socket);
     }
 
     private static void closeQuietly(AutoCloseable c) {

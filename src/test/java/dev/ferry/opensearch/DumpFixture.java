@@ -160,6 +160,20 @@ final class DumpFixture {
         return JSON.readTree(http("GET", "/_search/point_in_time/_all", null)).path("pits").size();
     }
 
+    /** True when the point in time still answers a search. */
+    boolean pitAlive(String pitId) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(openSearch.url() + "/_search"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"size\":0,\"pit\":{\"id\":" + JSON.writeValueAsString(pitId)
+                        + "}}")).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200;
+    }
+
+    /** Releases a point in time, as the end of its keep-alive would. */
+    void closePit(String pitId) throws Exception {
+        http("DELETE", "/_search/point_in_time", "{\"pit_id\":[" + JSON.writeValueAsString(pitId) + "]}");
+    }
+
     S3Client client() {
         return s3.client();
     }
