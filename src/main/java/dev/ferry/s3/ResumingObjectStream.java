@@ -48,6 +48,7 @@ public final class ResumingObjectStream extends InputStream {
     private int failedAttempts;
     private int resumes;
     private boolean closed;
+    private DownloadFailedException failed;
 
     /**
      * Opens the object (a plain GET; its S3 errors, such as 404 or an unreachable endpoint, are thrown as they come).
@@ -93,6 +94,9 @@ public final class ResumingObjectStream extends InputStream {
         if (len == 0) {
             return 0;
         }
+        if (failed != null) {
+            throw failed; // asked again after giving up (Camel releasing the split): the same reason, no new attempt
+        }
         while (true) {
             if (closed) { // closed under the reader by a stop: not the object's fault
                 throw new DownloadFailedException("the S3 download of " + bucket + '/' + key + " was closed", null);
@@ -115,7 +119,12 @@ public final class ResumingObjectStream extends InputStream {
             } catch (IOException | SdkException e) {
                 broke = e;
             }
-            reopen(broke);
+            try {
+                reopen(broke);
+            } catch (DownloadFailedException e) {
+                failed = e;
+                throw e;
+            }
         }
     }
 
