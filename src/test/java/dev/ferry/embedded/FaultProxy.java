@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #cutAfter}: the connection carrying the given number of response bytes is reset right there;</li>
  *   <li>{@link #stallAfter}: that connection goes silent there (only it: a new connection works);</li>
  *   <li>{@link #closeIdleAfter}: a connection on which nothing moved for that long is closed, the way Jetty (S3Proxy)
- *       and S3 close a GET whose reader stopped reading.</li>
+ *       and S3 close a GET whose reader stopped reading;</li>
+ *   <li>{@link #answer503}: every HTTP request answered 503 Service Unavailable (an overloaded server or a load
+ *       balancer with no healthy node behind it).</li>
  * </ul>
  * Counters say which fault actually hit, so a test can prove the fault met its traffic.
  */
@@ -37,6 +39,8 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong cutAfter = new AtomicLong(-1);
     private final AtomicLong stallAfter = new AtomicLong(-1);
     private volatile long idleCloseMillis = -1;
+    private volatile boolean answering503;
+    private final AtomicInteger answered503 = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
     private final AtomicInteger stallsHit = new AtomicInteger();
@@ -104,6 +108,15 @@ public final class FaultProxy implements AutoCloseable {
         idleCloseMillis = millis;
     }
 
+    /** On: open connections are closed and every request on a new one is answered 503. Off: forwarding again. */
+    public void answer503(boolean on) {
+        answering503 = on;
+        if (on) {
+            links.forEach(l -> l.close(false));
+        }
+    }
+
+    public int answered503() { return answered503.get(); }
     public int accepted() { return accepted.get(); }
     public int cuts() { return cuts.get(); }
     public int stallsHit() { return stallsHit.get(); }
@@ -121,6 +134,12 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed && !s.isClosed()) {
             try {
                 Socket client = s.accept();
+                if (answering503) {
+                    Thread t = new Thread(() -> answer503(client), "fault-proxy-503-" + port);
+                    t.setDaemon(true);
+                    t.start();
+                    continue;
+                }
                 Socket upstream;
                 try {
                     upstream = new Socket(target.getAddress(), target.getPort());
@@ -135,6 +154,36 @@ public final class FaultProxy implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
+        }
+    }
+
+    /** Reads each request (headers, then a Content-Length body) and answers 503, until answering is switched off. */
+    private void answer503(Socket client) {
+        byte[] body = "{\"error\":\"no healthy upstream\",\"status\":503}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (client; InputStream in = new java.io.BufferedInputStream(client.getInputStream());
+             OutputStream out = client.getOutputStream()) {
+            while (answering503 && !closed) {
+                StringBuilder head = new StringBuilder();
+                int b;
+                while (head.indexOf("\r\n\r\n") < 0 && (b = in.read()) >= 0) {
+                    head.append((char) b);
+                }
+                if (head.indexOf("\r\n\r\n") < 0) {
+                    return;
+                }
+                java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)\r\ncontent-length:\\s*(\\d+)")
+                        .matcher(head);
+                if (length.find()) {
+                    in.skipNBytes(Long.parseLong(length.group(1)));
+                }
+                answered503.incrementAndGet();
+                out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // the client went away
         }
     }
 

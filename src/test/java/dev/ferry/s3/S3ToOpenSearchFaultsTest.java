@@ -123,6 +123,38 @@ class S3ToOpenSearchFaultsTest {
         }
     }
 
+    @Test
+    void openSearchAnswering503ToWholeRequestsFailsTheRunWithoutDeadLettersAndALaterPollIndexesTheObjectWhole() throws Exception {
+        OpenSearchNode node = services.openSearch();
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), node, "os-503");
+        f.createIndex(f.index, MAPPING);
+        int n = 30_000;
+        f.put("incoming/a.ndjson.gz", gzip(docs("a", n)));
+        String subject = f.bucket + "/incoming/a.ndjson.gz";
+        try (FaultProxy openSearch = new FaultProxy(URI.create(node.url()))) {
+            Map<String, String> overrides = quick(f);
+            overrides.put("ferry.opensearch.hosts", openSearch.hostAddress());
+            try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+                Runs runs = runs(ferry);
+                awaitMidObject(runs, subject);
+                openSearch.answer503(true);
+
+                RunAccount failed = awaitFirstRun(runs, subject);
+                assertThat(failed.status()).as(failed.summary()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(failed.failure()).contains("http_503");
+                assertThat(openSearch.answered503()).isPositive();
+                assertFailedRunLeftNoTrace(f, "incoming/a.ndjson.gz");
+                OpenSearchGate gate = ferry.bean("s3ToOpenSearchGate", OpenSearchGate.class);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gate.paused() != null);
+                assertThat(gate.paused()).contains("answered 503");
+
+                openSearch.answer503(false);
+                await().atMost(LONG).pollInterval(Duration.ofMillis(200)).until(() -> succeeded(runs, subject));
+                assertCompletedWhole(f, ferry, subject, "incoming/a.ndjson.gz", n);
+            }
+        }
+    }
+
     /** A download that goes silent (read timeout), then one that is reset: both resumed, the object indexed whole. */
     @Test
     void s3StalledThenCutMidObjectIsResumedAndTheRunSucceedsWithEveryDocumentOnceAndNoDeadLetter() throws Exception {
