@@ -57,7 +57,7 @@ class S3ToOpenSearchFaultsTest {
         OpenSearchNode node = services.openSearch();
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), node, "os-stall");
         f.createIndex(f.index, MAPPING);
-        int n = 30_000;
+        int n = 15_000;
         f.put("incoming/a.ndjson.gz", gzip(docs("a", n)));
         String subject = f.bucket + "/incoming/a.ndjson.gz";
         try (FaultProxy openSearch = new FaultProxy(URI.create(node.url()))) {
@@ -89,7 +89,7 @@ class S3ToOpenSearchFaultsTest {
         OpenSearchNode node = services.openSearch();
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), node, "os-down");
         f.createIndex(f.index, MAPPING);
-        int n = 30_000;
+        int n = 15_000;
         f.put("incoming/a.ndjson.gz", gzip(docs("a", n)));
         String subject = f.bucket + "/incoming/a.ndjson.gz";
         try (FaultProxy openSearch = new FaultProxy(URI.create(node.url()))) {
@@ -128,7 +128,7 @@ class S3ToOpenSearchFaultsTest {
         OpenSearchNode node = services.openSearch();
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), node, "os-503");
         f.createIndex(f.index, MAPPING);
-        int n = 30_000;
+        int n = 15_000;
         f.put("incoming/a.ndjson.gz", gzip(docs("a", n)));
         String subject = f.bucket + "/incoming/a.ndjson.gz";
         try (FaultProxy openSearch = new FaultProxy(URI.create(node.url()))) {
@@ -160,7 +160,7 @@ class S3ToOpenSearchFaultsTest {
     void s3StalledThenCutMidObjectIsResumedAndTheRunSucceedsWithEveryDocumentOnceAndNoDeadLetter() throws Exception {
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "s3-cut");
         f.createIndex(f.index, MAPPING);
-        int n = 40_000;
+        int n = 24_000;
         byte[] gz = gzip(docs("a", n));
         f.put("incoming/a.ndjson.gz", gz);
         String subject = f.bucket + "/incoming/a.ndjson.gz";
@@ -192,7 +192,7 @@ class S3ToOpenSearchFaultsTest {
         f.createIndex(f.index, MAPPING);
         // Random bytes do not compress: the rest of the object cannot all wait in socket buffers, so the GET is
         // still mid-response when it idles.
-        int n = 24_000;
+        int n = 32_000;
         Random random = new Random(10);
         StringBuilder text = new StringBuilder();
         for (int i = 1; i <= n; i++) {
@@ -232,7 +232,7 @@ class S3ToOpenSearchFaultsTest {
     void s3UnreachableLongerThanTheResumeBudgetFailsTheRunAndTheObjectIsIndexedWholeWhenS3IsBack() throws Exception {
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "s3-down");
         f.createIndex(f.index, MAPPING);
-        int n = 40_000;
+        int n = 24_000;
         byte[] gz = gzip(docs("a", n));
         f.put("incoming/a.ndjson.gz", gz);
         String subject = f.bucket + "/incoming/a.ndjson.gz";
