@@ -259,6 +259,40 @@ class S3ToOpenSearchFaultsTest {
         }
     }
 
+    /** A download breaks, and meanwhile the object was replaced: the resume is refused (412), never spliced. */
+    @Test
+    void anObjectReplacedWhileItsDownloadIsBrokenFailsTheRunAndItsNewVersionIsIndexedWholeLater() throws Exception {
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "s3-412");
+        f.createIndex(f.index, MAPPING);
+        int n = 24_000;
+        byte[] first = gzip(docs("old", n));
+        f.put("incoming/a.ndjson.gz", first);
+        String subject = f.bucket + "/incoming/a.ndjson.gz";
+        try (FaultProxy s3 = new FaultProxy(f.s3.endpoint())) {
+            s3.stallAfter(first.length / 3);
+            Map<String, String> overrides = quick(f);
+            overrides.put("ferry.s3.endpoint", s3.endpoint().toString());
+            overrides.put("ferry.s3.socket-timeout-ms", "3000"); // time to replace the object while the GET is silent
+            try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+                Runs runs = runs(ferry);
+                await().atMost(LONG).pollInterval(Duration.ofMillis(20)).until(() -> s3.stallsHit() == 1);
+                f.put("incoming/a.ndjson.gz", gzip(docs("new", n)));
+
+                RunAccount failed = awaitFirstRun(runs, subject);
+                assertThat(failed.status()).as(failed.summary()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(failed.failure()).contains("changed while it was read").contains("412");
+                assertThat(failed.read()).isLessThan(n);
+                assertFailedRunLeftNoTrace(f, "incoming/a.ndjson.gz");
+
+                await().atMost(LONG).pollInterval(Duration.ofMillis(200)).until(() -> succeeded(runs, subject));
+                assertCompletedWhole(f, ferry, subject, "incoming/a.ndjson.gz", n);
+                // the lines of the old version read before the break were overwritten (same ids) by the new version
+                var tagged = f.http("POST", "/" + f.index + "/_count", "{\"query\":{\"term\":{\"tag\":\"new\"}}}");
+                assertThat(S3ToOpenSearchFixture.JSON.readTree(tagged.body()).get("count").asLong()).isEqualTo(n);
+            }
+        }
+    }
+
     /**
      * A write block answers every item with 403 cluster_block_exception: about the index, not the documents. The run
      * fails (nothing dead-lettered, not even the documents that are bad on their own); once the block is lifted, the
