@@ -40,6 +40,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong stallAfter = new AtomicLong(-1);
     private volatile long idleCloseMillis = -1;
     private volatile boolean answering503;
+    private volatile long responseBytesPerSecond = -1;
     private final AtomicInteger answered503 = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
@@ -116,6 +117,15 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Responses flow at most this fast, per connection, through a small send buffer. A reader that keeps up then never
+     * lets the kernel grow its receive buffer, so when it stops reading, only a small part of a response (measured on
+     * loopback here: under 600 KB, against about 4 MB otherwise) can wait in socket buffers.
+     */
+    public void limitResponseRate(long bytesPerSecond) {
+        responseBytesPerSecond = bytesPerSecond;
+    }
+
     public int answered503() { return answered503.get(); }
     public int accepted() { return accepted.get(); }
     public int cuts() { return cuts.get(); }
@@ -148,6 +158,9 @@ public final class FaultProxy implements AutoCloseable {
                     continue;
                 }
                 accepted.incrementAndGet();
+                if (responseBytesPerSecond > 0) {
+                    client.setSendBufferSize(32 * 1024); // or loopback lets ~4 MB of a response wait on this side
+                }
                 Link link = new Link(client, upstream);
                 links.add(link);
                 link.start();
@@ -231,6 +244,8 @@ public final class FaultProxy implements AutoCloseable {
         private void pipe(Socket from, Socket to, boolean downstream) {
             Thread t = new Thread(() -> {
                 byte[] buffer = new byte[16 * 1024];
+                long started = System.nanoTime();
+                long sent = 0;
                 try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
@@ -263,6 +278,16 @@ public final class FaultProxy implements AutoCloseable {
                         out.flush();
                         writingDown = false;
                         lastMoved = System.nanoTime();
+                        long rate = responseBytesPerSecond;
+                        if (downstream && rate > 0) {
+                            sent += n;
+                            long due = started + sent * 1_000_000_000L / rate; // when these bytes may have gone
+                            long wait = (due - System.nanoTime()) / 1_000_000;
+                            if (wait > 0) {
+                                Thread.sleep(wait);
+                                lastMoved = System.nanoTime(); // pacing is not idling
+                            }
+                        }
                     }
                 } catch (IOException | InterruptedException ignored) {
                     // one side closed, or a fault closed both

@@ -190,9 +190,9 @@ class S3ToOpenSearchFaultsTest {
         OpenSearchNode node = services.openSearch();
         S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), node, "s3-idle");
         f.createIndex(f.index, MAPPING);
-        // Random bytes do not compress: the rest of the object cannot all wait in socket buffers, so the GET is
-        // still mid-response when it idles.
-        int n = 32_000;
+        // Random payloads barely compress, and S3 answers at 1 MB/s, so the reader keeps up and its socket's receive
+        // buffer never grows: when the reader stops, the GET is mid-response with most of the object still to come.
+        int n = 16_000;
         Random random = new Random(10);
         StringBuilder text = new StringBuilder();
         for (int i = 1; i <= n; i++) {
@@ -207,6 +207,7 @@ class S3ToOpenSearchFaultsTest {
         String subject = f.bucket + "/incoming/idle.ndjson.gz";
         try (FaultProxy openSearch = new FaultProxy(URI.create(node.url())); FaultProxy s3 = new FaultProxy(f.s3.endpoint())) {
             s3.closeIdleAfter(300);
+            s3.limitResponseRate(1024 * 1024);
             Map<String, String> overrides = quick(f);
             overrides.put("ferry.opensearch.hosts", openSearch.hostAddress());
             overrides.put("ferry.s3.endpoint", s3.endpoint().toString());
