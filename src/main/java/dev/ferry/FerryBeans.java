@@ -19,11 +19,13 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Map;
@@ -92,6 +94,10 @@ public class FerryBeans implements CamelConfiguration {
         String endpoint = optional(pc, "ferry.s3.endpoint");
         if (endpoint != null) {
             builder.endpointOverride(URI.create(endpoint));
+        }
+        String socketTimeout = optional(pc, "ferry.s3.socket-timeout-ms");
+        if (socketTimeout != null) { // a read that waits longer counts as broken: s3-to-opensearch then resumes it
+            builder.httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofMillis(Long.parseLong(socketTimeout))));
         }
         String accessKey = optional(pc, "ferry.s3.access-key");
         if (accessKey != null) {

@@ -12,9 +12,10 @@ import java.util.function.Supplier;
 /**
  * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
  * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
- * {@code ferry_records_retried_total}; runs: {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total};
- * gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and {@code ferry_last_success_timestamp_seconds}.
- * Each is tagged {@code pipeline}.
+ * {@code ferry_records_retried_total}; damaged sources: {@code ferry_objects_unreadable_total} and
+ * {@code ferry_unread_bytes_total} (not records: nobody knows how many lines the unread bytes held); runs:
+ * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}; gauges {@code ferry_runs_in_progress},
+ * {@code ferry_last_run_seconds} and {@code ferry_last_success_timestamp_seconds}. Each is tagged {@code pipeline}.
  */
 public final class PipelineMetrics {
 
@@ -24,6 +25,9 @@ public final class PipelineMetrics {
         DUPLICATE("ferry.records.duplicate", "Records skipped as duplicates of records already written"),
         DEAD_LETTERED("ferry.records.dead_lettered", "Records sent to a dead letter (rejects table or bucket) with a reason"),
         RETRIED("ferry.records.retried", "Records (or requests) retried after a transient failure"),
+        UNREADABLE("ferry.objects.unreadable",
+                "Sources (S3 objects) damaged past some point: read up to it, kept whole as a dead letter"),
+        UNREAD_BYTES("ferry.unread_bytes", "Stored bytes of unreadable sources left unread after the damage"),
         RUNS_SUCCEEDED("ferry.runs.succeeded", "Runs that ended with every record accounted for"),
         RUNS_FAILED("ferry.runs.failed", "Runs that failed loudly");
 

@@ -28,6 +28,7 @@ public final class RunAccount {
     private final AtomicReference<Status> status = new AtomicReference<>(Status.RUNNING);
     private volatile Instant ended;
     private volatile String failure;
+    private volatile String unreadable;
 
     RunAccount(String pipeline, String runId, String subject, PipelineMetrics metrics) {
         this.pipeline = pipeline;
@@ -67,6 +68,17 @@ public final class RunAccount {
         return this;
     }
 
+    /**
+     * The source is damaged past some point (not a record: the lines after the damage cannot be counted): counted in
+     * {@code ferry_objects_unreadable_total} and {@code ferry_unread_bytes_total}, and said in the summary.
+     */
+    public RunAccount unreadable(long bytesUnread, String detail) {
+        unreadable = detail;
+        metrics.add(pipeline, PipelineMetrics.Count.UNREADABLE, 1);
+        metrics.add(pipeline, PipelineMetrics.Count.UNREAD_BYTES, bytesUnread);
+        return this;
+    }
+
     /** Records not yet accounted for; zero when the run balances. */
     public long unaccounted() {
         return read.sum() - written.sum() - duplicate.sum() - deadLettered.sum();
@@ -100,6 +112,8 @@ public final class RunAccount {
     public long retried() { return retried.sum(); }
     public Status status() { return status.get(); }
     public String failure() { return failure; }
+    /** Why and how much of the source could not be read, or null. */
+    public String unreadable() { return unreadable; }
 
     public Duration elapsed() {
         Instant end = ended;
@@ -110,7 +124,8 @@ public final class RunAccount {
     public String summary() {
         return String.format("pipeline=%s run=%s subject=%s status=%s read=%d written=%d duplicate=%d dead_lettered=%d"
                         + " retried=%d in_flight_peak=%d seconds=%.1f%s", pipeline, runId, subject, status(), read(), written(),
-                duplicate(), deadLettered(), retried(), peakUnaccounted(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"');
+                duplicate(), deadLettered(), retried(), peakUnaccounted(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"')
+                + (unreadable == null ? "" : " unreadable=\"" + unreadable + '"');
     }
 
     @Override

@@ -34,7 +34,30 @@ public final class OpenSearchReachabilityCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        Probe probe = probe();
+        if (probe.upHost() != null) {
+            builder.detail("host", probe.upHost()).up();
+        } else {
+            builder.message(probe.downReason()).down();
+        }
+    }
+
+    /**
+     * Why OpenSearch is out (no host answers, or answers 5xx or cluster status red), or null. A host answering 4xx
+     * (wrong credentials, not OpenSearch at that address) is no outage but a mistake, which the runs report loudly;
+     * s3-to-opensearch pauses its polling only during an outage.
+     */
+    public String outageReason() {
+        Probe probe = probe();
+        return probe.downReason() == null || (probe.status() >= 400 && probe.status() < 500) ? null : probe.downReason();
+    }
+
+    private record Probe(String upHost, String downReason, int status) {
+    }
+
+    private Probe probe() {
         String last = "no host configured";
+        int lastStatus = 0;
         for (URI uri : healthUris) {
             try {
                 HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
@@ -43,15 +66,16 @@ public final class OpenSearchReachabilityCheck extends AbstractHealthCheck {
                 }
                 HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200 && !response.body().contains("\"status\":\"red\"")) {
-                    builder.detail("host", uri.getAuthority()).up();
-                    return;
+                    return new Probe(uri.getAuthority(), null, 200);
                 }
+                lastStatus = response.statusCode();
                 last = uri.getAuthority() + " answered " + response.statusCode()
                         + (response.statusCode() == 200 ? " with cluster status red" : "");
             } catch (Exception e) {
+                lastStatus = 0;
                 last = uri.getAuthority() + ": " + e.getClass().getSimpleName() + " " + e.getMessage();
             }
         }
-        builder.message("OpenSearch not reachable: " + last).down();
+        return new Probe(null, "OpenSearch not reachable: " + last, lastStatus);
     }
 }

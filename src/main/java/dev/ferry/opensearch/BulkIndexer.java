@@ -36,9 +36,12 @@ import java.util.function.Supplier;
  * measured about twice as fast as opensearch-java's typed bulk on this machine.
  *
  * <p>Retries are item-level, so they are done here rather than by Camel redelivery (which would resend the whole
- * batch): each attempt sends only the documents that failed with a retryable status, after an exponential backoff
- * with jitter (resilience4j's interval function), up to {@code maxRetries}. A whole request that fails with an I/O
- * error or a retryable status is retried the same way. What still fails goes to the object's dead letters.
+ * batch): each attempt sends only the documents that failed for a reason about the cluster (see
+ * {@link BulkItemClassifier}), after an exponential backoff with jitter (resilience4j's interval function), up to
+ * {@code maxRetries}. A whole request that fails with an I/O error (refused, reset, timed out), 429/5xx or a cluster
+ * block is retried the same way. When the retries are spent, {@link ClusterFailureException} fails the object's run:
+ * an outage is never dead-lettered document by document. Only documents OpenSearch refused one by one (4xx items)
+ * go to the dead letters, at once.
  */
 public final class BulkIndexer implements AutoCloseable {
 
@@ -52,6 +55,16 @@ public final class BulkIndexer implements AutoCloseable {
     private final int maxRetries;
     private final IntervalFunction backoff;
     private final long progressEveryMillis;
+
+    /**
+     * OpenSearch (the cluster, not a document) could not take a batch within the retries: unreachable, timing out,
+     * answering 429/5xx, blocked. Fails the object's run; no document of it is dead-lettered for this.
+     */
+    public static final class ClusterFailureException extends IllegalStateException {
+        public ClusterFailureException(String message) {
+            super(message);
+        }
+    }
 
     /** What OpenSearch said about one item of a bulk request. */
     public record ItemResult(int status, String errorType, String reason) {
@@ -83,6 +96,7 @@ public final class BulkIndexer implements AutoCloseable {
     }
 
     public void index(List<IndexDoc> docs, ObjectJob job) {
+        stopIfClosing(job, null);
         List<IndexDoc> pending = docs;
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             Sorted sorted;
@@ -90,7 +104,7 @@ public final class BulkIndexer implements AutoCloseable {
                 sorted = sort(pending, send(pending));
             } catch (ResponseException e) {
                 int status = e.getResponse().getStatusLine().getStatusCode();
-                if (!BulkItemClassifier.retryableStatus(status)) {
+                if (!BulkItemClassifier.retryableRequest(status, e.getMessage())) {
                     throw new IllegalStateException("OpenSearch refused a bulk request for " + job.bucket() + '/'
                             + job.key() + " with status " + status + ": " + excerpt(e.getMessage()), e);
                 }
@@ -109,14 +123,12 @@ public final class BulkIndexer implements AutoCloseable {
                 break;
             }
             if (attempt > maxRetries) {
-                for (Failure f : retryable) {
-                    job.deadLetters().rejected(f.doc(), f.status(), f.errorType(),
-                            "retries exhausted after " + attempt + " attempts: " + f.reason());
-                }
-                job.run().deadLettered(retryable.size());
-                LOG.warn("{} document(s) of {}/{} dead-lettered after {} attempts: {}", retryable.size(), job.bucket(),
-                        job.key(), attempt, retryable.get(0).reason());
-                break;
+                // About the cluster, not these documents: the run fails, the object stays and is read again later.
+                Failure first = retryable.get(0);
+                job.abandon(first.errorType() + ": " + excerpt(first.reason()));
+                throw new ClusterFailureException("OpenSearch did not take " + retryable.size() + " document(s) of "
+                        + job.bucket() + '/' + job.key() + " after " + attempt + " attempts (" + first.errorType() + ": "
+                        + excerpt(first.reason()) + "); the run fails and the object is read again on a later poll");
             }
             stopIfClosing(job, null);
             job.run().retried(retryable.size());
@@ -133,11 +145,19 @@ public final class BulkIndexer implements AutoCloseable {
         }
     }
 
-    /** Once Ferry is stopping, the object fails and is read again after restart: nothing is retried or dead-lettered. */
+    /**
+     * Once Ferry is stopping, or another batch of the object found the cluster failing, the object fails and is read
+     * again later: nothing more is retried or dead-lettered.
+     */
     private void stopIfClosing(ObjectJob job, Exception cause) {
         if (closed) {
             throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
                     + " is left to be processed again", cause);
+        }
+        String abandoned = job.abandoned();
+        if (abandoned != null) {
+            throw new ClusterFailureException("OpenSearch failing for " + job.bucket() + '/' + job.key() + " (" + abandoned
+                    + "); the run fails and the object is read again on a later poll");
         }
     }
 

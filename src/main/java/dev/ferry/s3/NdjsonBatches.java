@@ -24,7 +24,9 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Damage does not throw: a corrupt gzip stream or bytes that are not UTF-8 text end the iteration after the lines
  * read so far, and {@link #damage()} says where and why, so the caller indexes what was readable and then
- * dead-letters the whole object. Blank lines carry no document and are skipped.
+ * dead-letters the whole object. Only damage in bytes S3 delivered counts: the source stream resumes broken downloads
+ * itself and throws a runtime {@link ResumingObjectStream.DownloadFailedException} when it cannot, which passes
+ * through here and fails the run. Blank lines carry no document and are skipped.
  */
 public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeable {
 
@@ -49,12 +51,25 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
     private byte[] lineBuf = new byte[1024];
     private boolean sawNul;
     private boolean sawNonAscii;
+    private final long objectSize;
+    private final ConsumedCount source;
 
     public NdjsonBatches(InputStream raw, int maxDocs, long maxBytes, int maxLineBytes) {
+        this(raw, -1, maxDocs, maxBytes, maxLineBytes);
+    }
+
+    /**
+     * @param raw        the object's bytes as stored; a transport failure must not reach this class as an IOException
+     *                   (see {@link ResumingObjectStream}): every IOException read here is taken for damage
+     * @param objectSize the object's stored length, for saying how much of it a damage left unread (-1: unknown)
+     */
+    public NdjsonBatches(InputStream raw, long objectSize, int maxDocs, long maxBytes, int maxLineBytes) {
         this.maxDocs = maxDocs;
         this.maxBytes = maxBytes;
         this.maxLineBytes = maxLineBytes;
-        BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
+        this.objectSize = objectSize;
+        this.source = new ConsumedCount(raw);
+        BufferedInputStream buffered = new BufferedInputStream(source, 64 * 1024);
         InputStream opened = buffered;
         boolean gz = false;
         try {
@@ -279,6 +294,20 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
         return damage;
     }
 
+    /** The object's stored length as given (-1: unknown). */
+    public long objectSize() {
+        return objectSize;
+    }
+
+    /**
+     * Stored (for gzip: compressed) bytes of the object taken from S3 so far; at damage, where reading stopped. It
+     * includes the read-ahead of the decompressor and line buffers (up to 128 KB), so the bytes left unread after a
+     * damage are at least {@code objectSize - objectBytesConsumed}.
+     */
+    public long objectBytesConsumed() {
+        return source.count;
+    }
+
     /** Non-blank lines handed out so far. */
     public long linesRead() {
         return linesRead;
@@ -296,5 +325,39 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
     @Override
     public void close() throws IOException {
         in.close();
+    }
+
+    /** Counts the stored bytes taken from the source (reads whole arrays through, unlike FilterInputStream's skip). */
+    private static final class ConsumedCount extends java.io.FilterInputStream {
+        long count;
+
+        ConsumedCount(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = in.skip(n);
+            count += Math.max(0, skipped);
+            return skipped;
+        }
     }
 }

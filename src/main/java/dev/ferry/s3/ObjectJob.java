@@ -18,6 +18,7 @@ public final class ObjectJob {
     private final NdjsonBatches lines;
     private final DeadLetterSpool deadLetters;
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+    private volatile String abandoned;
 
     public ObjectJob(String bucket, String key, RunAccount run, NdjsonBatches lines, DeadLetterSpool deadLetters) {
         this.bucket = bucket;
@@ -32,6 +33,18 @@ public final class ObjectJob {
     public RunAccount run() { return run; }
     public NdjsonBatches lines() { return lines; }
     public DeadLetterSpool deadLetters() { return deadLetters; }
+
+    /** One batch found the cluster failing: the other batches of the object stop retrying (the run fails anyway). */
+    public void abandon(String reason) {
+        if (abandoned == null) {
+            abandoned = reason;
+        }
+    }
+
+    /** Why the object was given up, or null. */
+    public String abandoned() {
+        return abandoned;
+    }
 
     /** True at most once per interval, for the progress line of a long object. */
     public boolean progressDue(long everyMillis) {

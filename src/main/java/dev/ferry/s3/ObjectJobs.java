@@ -8,10 +8,8 @@ import dev.ferry.opensearch.IndexDoc;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 
 import java.io.IOException;
@@ -40,9 +38,13 @@ public final class ObjectJobs {
     private final int maxDocs;
     private final long maxBytes;
     private final int maxLineBytes;
+    private final int resumeAttempts;
+    private final long resumeInitialDelayMs;
+    private final long resumeMaxDelayMs;
+    private volatile OpenSearchGate gate;
 
     public ObjectJobs(Runs runs, S3Client s3, S3Inbox inbox, LineParser parser, String deadLetterBucket, int maxDocs,
-                      long maxBytes, int maxLineBytes) {
+                      long maxBytes, int maxLineBytes, int resumeAttempts, long resumeInitialDelayMs, long resumeMaxDelayMs) {
         this.runs = runs;
         this.s3 = s3;
         this.inbox = inbox;
@@ -51,6 +53,14 @@ public final class ObjectJobs {
         this.maxDocs = maxDocs;
         this.maxBytes = maxBytes;
         this.maxLineBytes = maxLineBytes;
+        this.resumeAttempts = resumeAttempts;
+        this.resumeInitialDelayMs = resumeInitialDelayMs;
+        this.resumeMaxDelayMs = resumeMaxDelayMs;
+    }
+
+    /** Told when a run fails because OpenSearch failed as a whole, so the rest of the listing waits. */
+    public void setGate(OpenSearchGate gate) {
+        this.gate = gate;
     }
 
     /** Opens the object named by the body (its key) as a stream and starts its run. */
@@ -59,9 +69,10 @@ public final class ObjectJobs {
         String bucket = inbox.bucket();
         RunAccount run = runs.begin(PIPELINE, bucket + '/' + key);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
-        ResponseInputStream<GetObjectResponse> stream = s3.getObject(b -> b.bucket(bucket).key(key));
-        ObjectJob job = new ObjectJob(bucket, key, run, new NdjsonBatches(stream, maxDocs, maxBytes, maxLineBytes),
-                new DeadLetterSpool(bucket, key));
+        ResumingObjectStream stream = new ResumingObjectStream(s3, bucket, key, resumeAttempts, resumeInitialDelayMs,
+                resumeMaxDelayMs);
+        ObjectJob job = new ObjectJob(bucket, key, run, new NdjsonBatches(stream, stream.size(), maxDocs, maxBytes,
+                maxLineBytes), new DeadLetterSpool(bucket, key));
         exchange.setProperty(ObjectJob.PROPERTY, job);
     }
 
@@ -92,22 +103,31 @@ public final class ObjectJobs {
 
     /**
      * Uploads the object's dead letters as one NDJSON object (key: the source key + {@value #DEAD_LETTER_SUFFIX}), and
-     * when the object could not be read to its end, copies it whole to the dead-letter bucket with the reason in its
-     * metadata; that unreadable remainder counts as one record read and dead-lettered.
+     * when its content is damaged (in bytes S3 delivered whole), copies it whole to the dead-letter bucket with the
+     * reason in its metadata. The unread remainder is not a record (its lines cannot be counted): the run says how
+     * many bytes of the object it left unread and counts the object as unreadable.
      */
     public void deliverDeadLetters(Exchange exchange) {
         ObjectJob job = job(exchange);
-        String damage = job.lines().damage();
+        NdjsonBatches lines = job.lines();
+        String damage = lines.damage();
         if (damage != null) {
             String reason = "unreadable: " + damage;
+            long size = lines.objectSize();
+            long unread = size < 0 ? 0 : Math.max(0, size - lines.objectBytesConsumed());
+            String stored = lines.gzipped() ? " (compressed)" : "";
+            String extent = lines.linesRead() + " line(s) read before the damage; " + (size < 0 ? "object size unknown"
+                    : unread == 0 ? "all " + size + " byte(s)" + stored + " of the object were delivered: its content ends early"
+                    : "at least " + unread + " of the object's " + size + " byte(s)" + stored + " unread");
             s3.copyObject(b -> b.sourceBucket(job.bucket()).sourceKey(job.key())
                     .destinationBucket(deadLetterBucket).destinationKey(job.key())
                     .metadataDirective(MetadataDirective.REPLACE)
                     .metadata(Map.of("ferry-reason", ascii(reason), "ferry-source", ascii(job.bucket() + '/' + job.key()),
-                            "ferry-lines-read", Long.toString(job.lines().linesRead()))));
-            job.run().read(1).deadLettered(1);
-            LOG.error("object {}/{} is {}; lines before the damage were indexed, the object is copied whole to {}/{}",
-                    job.bucket(), job.key(), reason, deadLetterBucket, job.key());
+                            "ferry-lines-read", Long.toString(lines.linesRead()),
+                            "ferry-bytes-unread", Long.toString(unread))));
+            job.run().unreadable(unread, damage + "; " + extent);
+            LOG.error("object {}/{} is {}; {}; the lines before the damage were indexed, the object is copied whole to {}/{}",
+                    job.bucket(), job.key(), reason, extent, deadLetterBucket, job.key());
         }
         Path file = job.deadLetters().finish();
         if (file != null) {
@@ -134,11 +154,23 @@ public final class ObjectJobs {
         inbox.markDone(job(exchange).key());
     }
 
-    /** The object failed (OpenSearch refused us, S3 broke off...): the run fails loudly; the object stays to be redone. */
+    /**
+     * The object failed (OpenSearch failing or refusing us, S3 unreachable, the object changed, Ferry stopping): the
+     * run fails loudly and the object stays to be redone. Its spooled dead letters are dropped, not uploaded: none is
+     * about the cluster (those fail the run instead), and the documents refused one by one are refused again, and
+     * dead-lettered once, by the run that completes the object.
+     */
     public void failed(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        while (cause instanceof org.apache.camel.CamelExchangeException && cause.getCause() != null) {
+        while (cause != null && cause.getCause() != null && (cause instanceof org.apache.camel.CamelExchangeException
+                || cause instanceof org.apache.camel.RuntimeCamelException)) {
             cause = cause.getCause(); // "Multicast processing failed for number 3" says less than its cause
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof dev.ferry.opensearch.BulkIndexer.ClusterFailureException && gate != null) {
+                gate.clusterFailed(t.getMessage());
+                break;
+            }
         }
         ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
         String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
@@ -150,9 +182,12 @@ public final class ObjectJobs {
             LOG.error("s3-to-opensearch could not open {}/{}: {}", inbox.bucket(), exchange.getMessage().getBody(), reason);
             return;
         }
+        long dropped = job.deadLetters().count();
         release(job);
         runs.fail(job.run(), reason);
-        LOG.error("object {}/{} failed and stays in place to be processed again: {}", job.bucket(), job.key(), reason);
+        LOG.error("object {}/{} failed and stays in place to be processed again{}: {}", job.bucket(), job.key(),
+                dropped == 0 ? "" : " (its " + dropped + " dead letter(s) so far are not uploaded: the rerun finds them again)",
+                reason);
     }
 
     private static void release(ObjectJob job) {

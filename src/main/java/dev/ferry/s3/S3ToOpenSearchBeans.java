@@ -1,6 +1,7 @@
 package dev.ferry.s3;
 
 import dev.ferry.accounting.Runs;
+import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.opensearch.BulkIndexer;
 import dev.ferry.opensearch.OpenSearchClients;
 import dev.ferry.opensearch.OpenSearchConnection;
@@ -30,7 +31,8 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
                 optional(pc, P + "id-field"));
         ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, get(pc, P + "dead-letter-bucket"),
                 Integer.parseInt(get(pc, P + "bulk-max-docs")), Long.parseLong(get(pc, P + "bulk-max-bytes")),
-                Integer.parseInt(get(pc, P + "max-line-bytes")));
+                Integer.parseInt(get(pc, P + "max-line-bytes")), Integer.parseInt(get(pc, P + "s3-resume-attempts")),
+                Long.parseLong(get(pc, P + "retry-initial-delay-ms")), Long.parseLong(get(pc, P + "retry-max-delay-ms")));
         OpenSearchConnection openSearch = OpenSearchConnection.from(pc);
         int requestTimeoutMs = Integer.parseInt(get(pc, P + "request-timeout-ms"));
         int bulkInFlight = Integer.parseInt(get(pc, P + "bulk-in-flight"));
@@ -40,7 +42,13 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
                 Integer.parseInt(get(pc, P + "max-item-retries")), Long.parseLong(get(pc, P + "retry-initial-delay-ms")),
                 Long.parseLong(get(pc, P + "retry-max-delay-ms")), 1000L * Long.parseLong(get(pc, P + "progress-every-seconds")));
 
+        // the probe (an HTTP client) is created at the first poll, as the bulk client is
+        java.util.concurrent.atomic.AtomicReference<OpenSearchReachabilityCheck> probe = new java.util.concurrent.atomic.AtomicReference<>();
+        OpenSearchGate gate = new OpenSearchGate(() -> probe.updateAndGet(p -> p != null ? p
+                : new OpenSearchReachabilityCheck(openSearch)).outageReason(), inbox);
+        objects.setGate(gate);
         context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
+        context.getRegistry().bind("s3ToOpenSearchGate", gate);
         context.getRegistry().bind("s3ToOpenSearchObjects", objects);
         context.getRegistry().bind("s3ToOpenSearchBulk", bulk);
         context.getRegistry().bind("s3ToOpenSearchBulkPool", dev.ferry.SplitPools.fifo(context, S3ToOpenSearchBeans.class,

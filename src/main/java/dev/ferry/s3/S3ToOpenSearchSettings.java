@@ -28,6 +28,7 @@ public final class S3ToOpenSearchSettings {
         v.require(PREFIX + "bulk-in-flight", s -> between(s, 1, 64), "a whole number from 1 to 64");
         v.require(PREFIX + "max-line-bytes", s -> between(s, 1024, 512L * 1024 * 1024), "bytes, from 1024 to 536870912");
         v.require(PREFIX + "max-item-retries", s -> between(s, 0, 100), "a whole number from 0 to 100");
+        v.require(PREFIX + "s3-resume-attempts", s -> between(s, 0, 100), "a whole number from 0 to 100");
         v.require(PREFIX + "retry-initial-delay-ms", s -> between(s, 1, 600_000), "milliseconds, 1 to 600000");
         v.require(PREFIX + "retry-max-delay-ms", s -> between(s, 1, 3_600_000), "milliseconds, 1 to 3600000");
         v.require(PREFIX + "request-timeout-ms", s -> between(s, 1000, 3_600_000), "milliseconds, 1000 to 3600000");

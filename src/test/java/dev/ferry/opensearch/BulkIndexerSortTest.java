@@ -67,6 +67,17 @@ class BulkIndexerSortTest {
         assertThat(BulkItemClassifier.classify(400, "mapper_parsing_exception")).isEqualTo(REJECTED);
         assertThat(BulkItemClassifier.classify(400, "document_parsing_exception")).isEqualTo(REJECTED);
         assertThat(BulkItemClassifier.classify(409, "version_conflict_engine_exception")).isEqualTo(REJECTED);
+        // about the cluster or the index, never the document: retried, then the run fails (never a dead letter)
+        assertThat(BulkItemClassifier.classify(403, "cluster_block_exception")).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.classify(429, "cluster_block_exception")).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.classify(500, null)).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.classify(503, "unavailable_shards_exception")).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.classify(400, "index_closed_exception")).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.classify(404, "index_not_found_exception")).isEqualTo(RETRYABLE);
+        assertThat(BulkItemClassifier.retryableRequest(503, "")).isTrue();
+        assertThat(BulkItemClassifier.retryableRequest(403, "{\"error\":{\"type\":\"cluster_block_exception\"}}")).isTrue();
+        assertThat(BulkItemClassifier.retryableRequest(400, "{\"error\":{\"type\":\"illegal_argument_exception\"}}")).isFalse();
+        assertThat(BulkItemClassifier.retryableRequest(404, "no such bucket")).isFalse();
     }
 
     @Test

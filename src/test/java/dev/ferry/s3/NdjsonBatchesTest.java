@@ -95,6 +95,42 @@ class NdjsonBatchesTest {
         assertThat(broken.damage()).startsWith("corrupt gzip");
     }
 
+    /**
+     * Damage in bytes delivered whole stays damage (no transport is involved here), and the reader says how far it got:
+     * a gzip stream corrupted in its middle leaves most of the stored bytes unread; one cut short was read to its end.
+     */
+    @Test
+    void aTrulyCorruptGzipIsStillUnreadableAndSaysHowManyStoredBytesWereLeftUnread() throws IOException {
+        java.util.Random random = new java.util.Random(11);
+        StringBuilder text = new StringBuilder();
+        for (int i = 1; i <= 40_000; i++) {
+            text.append("{\"n\":").append(i).append(",\"r\":\"").append(Long.toHexString(random.nextLong())).append("\"}\n");
+        }
+        byte[] good = gzip(text.toString().getBytes());
+        assertThat(good.length).isGreaterThan(500_000);
+
+        byte[] scrambled = good.clone();
+        int at = good.length / 5;
+        for (int i = at; i < at + 4096; i++) {
+            scrambled[i] = (byte) (scrambled[i] ^ 0x5A);
+        }
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(scrambled), good.length, 1000, 1 << 20, 1 << 20);
+        long lines = all(batches).stream().mapToLong(List::size).sum();
+        assertThat(batches.damage()).startsWith("corrupt gzip after line " + lines);
+        assertThat(lines).isPositive().isLessThan(40_000 / 3);
+        assertThat(batches.objectSize()).isEqualTo(good.length);
+        long unread = batches.objectSize() - batches.objectBytesConsumed();
+        assertThat(unread).as("most of the object is never read: the decompressor stops at the damage")
+                .isGreaterThan(good.length / 2L);
+
+        byte[] cutShort = Arrays.copyOf(good, good.length / 2);
+        NdjsonBatches truncated = new NdjsonBatches(new ByteArrayInputStream(cutShort), cutShort.length, 1000, 1 << 20, 1 << 20);
+        all(truncated);
+        assertThat(truncated.damage()).startsWith("corrupt gzip after line " + truncated.linesRead())
+                .contains("Unexpected end of ZLIB input stream");
+        assertThat(truncated.objectBytesConsumed()).isEqualTo(cutShort.length);
+    }
+
     @Test
     void bytesThatAreNotTextEndTheObjectAsDamaged() {
         byte[] text = ("{\"a\":1}\n{\"b\":2}\n").getBytes();

@@ -131,19 +131,28 @@ class S3ToOpenSearchTest {
             // the ledger: one balanced run per object
             assertRun(runs, f.bucket + "/incoming/a.ndjson.gz", 1200, 1200, 0);
             assertRun(runs, f.bucket + "/incoming/b.ndjson", 305, 300, 5);
-            assertRun(runs, f.bucket + "/incoming/corrupt.ndjson.gz", readableCorrupt + 1, readableCorrupt, 1);
+            // the corrupt object is unmistakable: no pretend "1 record", but how far it was read and what was not
+            assertRun(runs, f.bucket + "/incoming/corrupt.ndjson.gz", readableCorrupt, readableCorrupt, 0);
+            assertThat(lastRun(runs, f.bucket + "/incoming/corrupt.ndjson.gz").orElseThrow().summary())
+                    .contains("unreadable=\"corrupt gzip after line " + readableCorrupt)
+                    .contains(readableCorrupt + " line(s) read before the damage; all " + corrupt.length
+                            + " byte(s) (compressed) of the object were delivered: its content ends early");
+            assertThat(copy.metadata()).containsEntry("ferry-lines-read", Long.toString(readableCorrupt))
+                    .containsEntry("ferry-bytes-unread", "0");
             assertRun(runs, f.bucket + "/incoming/dump.ndjson", 3, 3, 0);
             assertRun(runs, f.bucket + "/incoming/empty.ndjson", 0, 0, 0);
             assertRun(runs, f.bucket + "/incoming/empty.ndjson.gz", 0, 0, 0);
             assertRun(runs, f.bucket + "/incoming/long.ndjson", 3, 2, 1);
 
             // and the metrics say the same
-            long read = 1200 + 305 + readableCorrupt + 1 + 3 + 3;
+            long read = 1200 + 305 + readableCorrupt + 3 + 3;
             String metrics = ferry.get("metrics").body();
             assertThat(metrics)
                     .contains("ferry_records_read_total{pipeline=\"s3-to-opensearch\"} " + (double) read)
                     .contains("ferry_records_written_total{pipeline=\"s3-to-opensearch\"} " + (double) (good + 1))
-                    .contains("ferry_records_dead_lettered_total{pipeline=\"s3-to-opensearch\"} 7.0")
+                    .contains("ferry_records_dead_lettered_total{pipeline=\"s3-to-opensearch\"} 6.0")
+                    .contains("ferry_objects_unreadable_total{pipeline=\"s3-to-opensearch\"} 1.0")
+                    .contains("ferry_unread_bytes_total{pipeline=\"s3-to-opensearch\"} 0.0")
                     .contains("ferry_runs_succeeded_total{pipeline=\"s3-to-opensearch\"} 7.0")
                     .contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 0.0")
                     .doesNotContain(f.s3.secretKey());
