@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 /**
  * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
  * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
- * {@code ferry_records_retried_total}; runs: {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total};
+ * {@code ferry_records_retried_total}; runs: {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total},
+ * {@code ferry_runs_unbalanced_total} (failed because records were unaccounted for);
  * gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and {@code ferry_last_success_timestamp_seconds}.
  * Each is tagged {@code pipeline}.
  */
@@ -49,6 +50,9 @@ public final class PipelineMetrics {
     private final Map<String, AtomicLong> inProgress = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastRunMillis = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastSuccessEpochMillis = new ConcurrentHashMap<>();
+    private static final String UNBALANCED = "ferry.runs.unbalanced";
+    private static final String UNBALANCED_HELP = "Runs failed because records read were not all written, duplicate or dead-lettered";
+    private final Map<String, Counter> unbalanced = new ConcurrentHashMap<>();
 
     /**
      * @param registrySource finds the registry scraped at /observe/metrics; asked at first use, because Camel binds
@@ -66,6 +70,7 @@ public final class PipelineMetrics {
         gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline);
         gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline);
         gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline);
+        unbalancedCounter(pipeline);
     }
 
     public void add(String pipeline, Count count, long amount) {
@@ -90,6 +95,20 @@ public final class PipelineMetrics {
             gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline).set(System.currentTimeMillis());
         }
         add(pipeline, succeeded ? Count.RUNS_SUCCEEDED : Count.RUNS_FAILED, 1);
+    }
+
+    /** A run failed because read != written + duplicate + dead-lettered: a bug, alerted on by FerryRunUnbalanced. */
+    void runUnbalanced(String pipeline) {
+        unbalancedCounter(pipeline).increment();
+    }
+
+    public double unbalancedRuns(String pipeline) {
+        return unbalancedCounter(pipeline).count();
+    }
+
+    private Counter unbalancedCounter(String pipeline) {
+        return unbalanced.computeIfAbsent(pipeline, p -> Counter.builder(UNBALANCED).description(UNBALANCED_HELP)
+                .tag("pipeline", p).register(registry()));
     }
 
     public MeterRegistry registry() {
