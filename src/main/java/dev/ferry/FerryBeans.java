@@ -5,13 +5,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.Runs;
+import dev.ferry.health.CircuitBreakerGauges;
 import dev.ferry.health.DatabaseReachabilityCheck;
 import dev.ferry.health.OpenSearchReachabilityCheck;
+import dev.ferry.health.ReadinessGauge;
 import dev.ferry.health.S3ReachabilityCheck;
 import dev.ferry.opensearch.OpenSearchConnection;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
@@ -54,6 +57,18 @@ public class FerryBeans implements CamelConfiguration {
         context.addStartupListener((ctx, alreadyStarted) -> {
             for (Pipeline p : Pipeline.values()) {
                 metrics.register(p.id());
+            }
+        });
+        context.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
+                // once the routes are up: their circuit breakers exist, and readiness means something
+                ReadinessGauge.register(ctx, metrics.registry());
+                CircuitBreakerGauges.register(ctx, metrics.registry());
             }
         });
 

@@ -56,7 +56,9 @@ class ObservabilityTest {
             assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
             assertThat(run.failure()).contains("records unaccounted for: read=5 but written+duplicate+dead_lettered=4");
             assertThat(runs.metrics().value("s3-to-opensearch", PipelineMetrics.Count.RUNS_FAILED)).isEqualTo(1.0);
-            assertThat(ferry.get("metrics").body()).contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 1.0");
+            assertThat(ferry.get("metrics").body()).contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 1.0")
+                    .contains("ferry_runs_unbalanced_total{pipeline=\"s3-to-opensearch\"} 1.0")
+                    .contains("ferry_runs_unbalanced_total{pipeline=\"report-to-sql\"} 0.0");
         }
     }
 

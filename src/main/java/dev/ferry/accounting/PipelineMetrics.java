@@ -14,8 +14,9 @@ import java.util.function.Supplier;
  * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
  * {@code ferry_records_retried_total}; damaged sources: {@code ferry_objects_unreadable_total} and
  * {@code ferry_unread_bytes_total} (not records: nobody knows how many lines the unread bytes held); runs:
- * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}; gauges {@code ferry_runs_in_progress},
- * {@code ferry_last_run_seconds} and {@code ferry_last_success_timestamp_seconds}. Each is tagged {@code pipeline}.
+ * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}, {@code ferry_runs_unbalanced_total} (failed
+ * because records were unaccounted for); gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and
+ * {@code ferry_last_success_timestamp_seconds}. Each is tagged {@code pipeline}.
  */
 public final class PipelineMetrics {
 
@@ -53,6 +54,9 @@ public final class PipelineMetrics {
     private final Map<String, AtomicLong> inProgress = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastRunMillis = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastSuccessEpochMillis = new ConcurrentHashMap<>();
+    private static final String UNBALANCED = "ferry.runs.unbalanced";
+    private static final String UNBALANCED_HELP = "Runs failed because records read were not all written, duplicate or dead-lettered";
+    private final Map<String, Counter> unbalanced = new ConcurrentHashMap<>();
 
     /**
      * @param registrySource finds the registry scraped at /observe/metrics; asked at first use, because Camel binds
@@ -70,6 +74,7 @@ public final class PipelineMetrics {
         gauge(inProgress, IN_PROGRESS, IN_PROGRESS_HELP, pipeline);
         gauge(lastRunMillis, LAST_RUN, LAST_RUN_HELP, pipeline);
         gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline);
+        unbalancedCounter(pipeline);
     }
 
     public void add(String pipeline, Count count, long amount) {
@@ -94,6 +99,20 @@ public final class PipelineMetrics {
             gauge(lastSuccessEpochMillis, LAST_SUCCESS, LAST_SUCCESS_HELP, pipeline).set(System.currentTimeMillis());
         }
         add(pipeline, succeeded ? Count.RUNS_SUCCEEDED : Count.RUNS_FAILED, 1);
+    }
+
+    /** A run failed because read != written + duplicate + dead-lettered: a bug, alerted on by FerryRunUnbalanced. */
+    void runUnbalanced(String pipeline) {
+        unbalancedCounter(pipeline).increment();
+    }
+
+    public double unbalancedRuns(String pipeline) {
+        return unbalancedCounter(pipeline).count();
+    }
+
+    private Counter unbalancedCounter(String pipeline) {
+        return unbalanced.computeIfAbsent(pipeline, p -> Counter.builder(UNBALANCED).description(UNBALANCED_HELP)
+                .tag("pipeline", p).register(registry()));
     }
 
     public MeterRegistry registry() {

@@ -43,19 +43,22 @@ public final class Runs {
     public RunAccount finish(RunAccount run) {
         long missing = run.unaccounted();
         if (missing != 0) {
-            return fail(run, "records unaccounted for: read=" + run.read() + " but written+duplicate+dead_lettered="
-                    + (run.read() - missing));
+            return close(run, RunAccount.Status.FAILED, "records unaccounted for: read=" + run.read()
+                    + " but written+duplicate+dead_lettered=" + (run.read() - missing), true);
         }
-        return close(run, RunAccount.Status.SUCCEEDED, null);
+        return close(run, RunAccount.Status.SUCCEEDED, null, false);
     }
 
     public RunAccount fail(RunAccount run, String reason) {
-        return close(run, RunAccount.Status.FAILED, reason);
+        return close(run, RunAccount.Status.FAILED, reason, false);
     }
 
-    private RunAccount close(RunAccount run, RunAccount.Status status, String reason) {
+    private RunAccount close(RunAccount run, RunAccount.Status status, String reason, boolean unbalanced) {
         if (run.end(status, reason)) {
             active.remove(run.runId());
+            if (unbalanced) {
+                metrics.runUnbalanced(run.pipeline());
+            }
             metrics.runEnded(run.pipeline(), status == RunAccount.Status.SUCCEEDED, run.elapsed().toMillis());
             synchronized (finished) {
                 finished.addLast(run);

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.ferry.report.ReportToSqlFixture.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,12 +30,18 @@ class ReportToSqlBreakerAndAuthTest {
             settings.put("ferry.retry.max-attempts", "1");
             settings.put("ferry.report-to-sql.circuit-breaker.minimum-calls", "3");
             settings.put("ferry.report-to-sql.circuit-breaker.open-seconds", "5");
+            // room to read the breaker's gauge before the first request
+            settings.put("ferry.report-to-sql.initial-delay-ms", "2000");
             try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                assertThat(breakerGauge(ferry)).isEqualTo(0.0);
                 // Every request is a 503: each window is one request and one retry, each attempt a breaker call.
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                         .until(() -> runs(ferry).finished().stream().anyMatch(ReportToSqlBreakerAndAuthTest::breakerOpen));
                 List<RunAccount> runs = runs(ferry).finished();
                 int opened = indexOfFirstOpen(runs);
+                // open: the gauge FerryReportCircuitBreakerOpen alerts on
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> breakerGauge(ferry) == 1.0);
                 assertThat(runs.subList(0, opened)).allSatisfy(r -> {
                     assertThat(r.failure()).contains("statusCode: 503");
                     assertThat(r.retried()).isEqualTo(1);
@@ -64,6 +72,7 @@ class ReportToSqlBreakerAndAuthTest {
                 assertThat(recovered.written()).isEqualTo(40);
                 assertThat(server.authenticatedRequests()).hasSize(4);
                 assertThat(server.authenticatedRequests().get(3).status()).isEqualTo(200);
+                assertThat(breakerGauge(ferry)).as("half-open or closed after a successful trial: calls go through").isEqualTo(0.0);
                 assertThat(runs(ferry).finished()).allSatisfy(r ->
                         assertThat(r.read()).isEqualTo(r.written() + r.duplicate() + r.deadLettered()));
             }
@@ -105,6 +114,16 @@ class ReportToSqlBreakerAndAuthTest {
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'FAILED' AND error LIKE '%401%'"))
                     .isEqualTo(1);
         }
+    }
+
+    private static final Pattern BREAKER_GAUGE = Pattern.compile(
+            "(?m)^ferry_circuit_breaker_open\\{name=\"report-server\",pipeline=\"report-to-sql\"} (\\S+)$");
+
+    private static double breakerGauge(FerryUnderTest ferry) throws Exception {
+        String metrics = ferry.get("metrics").body();
+        Matcher m = BREAKER_GAUGE.matcher(metrics);
+        assertThat(m.find()).as(metrics).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     private static boolean breakerOpen(RunAccount run) {
