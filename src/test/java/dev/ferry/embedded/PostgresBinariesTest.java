@@ -1,5 +1,6 @@
 package dev.ferry.embedded;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -17,8 +18,22 @@ class PostgresBinariesTest {
 
     @Test
     void aServerStartsFromTheMavenBinariesAlone() throws Exception {
+        startsFromTheMavenBinaries(null);
+    }
+
+    /** A machine without the OS package has no postgres user: as root, the server then runs as nobody. */
+    @Test
+    void asRootWithoutAPostgresUserTheServerRunsAsNobody() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only meaningful as root");
+        startsFromTheMavenBinaries("nobody");
+    }
+
+    private static void startsFromTheMavenBinaries(String runAs) throws Exception {
         String before = System.getProperty(PostgresServer.BINARIES_PROPERTY);
         System.setProperty(PostgresServer.BINARIES_PROPERTY, "maven");
+        if (runAs != null) {
+            System.setProperty(PostgresServer.RUN_AS_PROPERTY, runAs);
+        }
         try (PostgresServer server = PostgresServer.start()) {
             assertThat(server.binDir().toString()).doesNotStartWith("/usr/");
             assertThat(PostgresServer.version(server.binDir())).startsWith("postgres (PostgreSQL) 17.");
@@ -27,7 +42,13 @@ class PostgresBinariesTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(17);
             }
+            if (runAs != null) {
+                assertThat(server.process().processTree()).as("the postgres server process")
+                        .filteredOn(p -> p.info().command().orElse("").endsWith("/postgres"))
+                        .isNotEmpty().allMatch(p -> p.info().user().orElse("").equals(runAs));
+            }
         } finally {
+            System.clearProperty(PostgresServer.RUN_AS_PROPERTY);
             if (before == null) {
                 System.clearProperty(PostgresServer.BINARIES_PROPERTY);
             } else {

