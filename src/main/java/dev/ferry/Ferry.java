@@ -1,6 +1,8 @@
 package dev.ferry;
 
 import dev.ferry.config.FerryConfig;
+import dev.ferry.config.MaskingLayout;
+import dev.ferry.config.Secrets;
 import dev.ferry.config.SettingsValidator;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
@@ -10,6 +12,8 @@ import org.apache.camel.main.Main;
  * stopped; tests and local mode start it, use its {@link CamelContext}, and close it.
  */
 public final class Ferry implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ferry.class);
 
     private final FerryConfig config;
     private final Main main;
@@ -52,7 +56,12 @@ public final class Ferry implements AutoCloseable {
 
     /** Validates the settings, then prepares (does not start) the Camel application. */
     public static Ferry create(FerryConfig config) {
+        // Before anything logs a setting: every secret value is masked in every console line from here on.
+        Secrets.register(Secrets.of(config));
+        MaskingLayout.install();
         SettingsValidator.forFerry(config).validate(config);
+        LOG.info("Settings (profile {}, file {}):", config.profile(), config.file().toAbsolutePath());
+        config.summary().forEach(line -> LOG.info("    {}", line));
         return new Ferry(config);
     }
 

@@ -2,6 +2,7 @@ package dev.ferry;
 
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.InvalidSettingException;
+import dev.ferry.config.Secrets;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -45,13 +46,13 @@ public final class FerryApplication {
         try {
             ferry = Ferry.create(FerryConfig.load(Path.of(configFile), profile, environment, overrides));
         } catch (InvalidSettingException e) {
-            System.err.println(e.getMessage());
+            System.err.println(Secrets.mask(e.getMessage()));
             return EXIT_INVALID_SETTINGS;
         }
         try {
             return ferry.run();
         } catch (Exception e) {
-            System.err.println("Ferry failed: " + e.getMessage());
+            System.err.println(Secrets.mask("Ferry failed: " + e.getMessage()));
             return 1;
         }
     }

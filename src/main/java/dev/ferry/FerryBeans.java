@@ -54,6 +54,7 @@ public class FerryBeans implements CamelConfiguration {
         context.getRegistry().bind("pipelineMetrics", metrics);
         context.getRegistry().bind("runs", runs);
         context.getRegistry().bind("retryCounter", new RetryCounter(metrics));
+        ObserveEndpoints.install(context);
         context.addStartupListener((ctx, alreadyStarted) -> {
             for (Pipeline p : Pipeline.values()) {
                 metrics.register(p.id());
@@ -124,6 +125,10 @@ public class FerryBeans implements CamelConfiguration {
         return builder.build();
     }
 
+    /**
+     * The report-to-sql target's pool, created lazily: it connects at its first use (the pipeline's first run or its
+     * readiness check), so a process whose report-to-sql is off never connects to, nor warns about, a database.
+     */
     static HikariDataSource dataSource(PropertiesComponent pc) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("ferry-db");
@@ -133,7 +138,11 @@ public class FerryBeans implements CamelConfiguration {
         config.setMaximumPoolSize(Integer.parseInt(setting(pc, "ferry.db.pool-size")));
         // Start even when the database is down: readiness reports it, and runs retry.
         config.setInitializationFailTimeout(-1);
-        return new HikariDataSource(config);
+        // HikariDataSource(HikariConfig) would start the pool (and connect) right here; the no-argument one with the
+        // same settings starts it at the first getConnection().
+        HikariDataSource lazy = new HikariDataSource();
+        config.copyStateTo(lazy);
+        return lazy;
     }
 
     private static MeterRegistry findMeterRegistry(CamelContext context) {

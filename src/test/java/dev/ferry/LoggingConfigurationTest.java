@@ -5,6 +5,7 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.layout.PatternLayout;
+import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Test;
 import org.quartz.Scheduler;
 import org.quartz.impl.StdSchedulerFactory;
@@ -46,5 +47,37 @@ class LoggingConfigurationTest {
         }
         assertThat(printed.toString()).contains("INFO  dev.ferry.FerryBeans - Ferry beans ready")
                 .doesNotContain("org.quartz").doesNotContain("Quartz Scheduler");
+    }
+
+    /**
+     * Camel's placeholder summary iterated a map that route threads still wrote to ("Error notifying event Started
+     * routes ... ConcurrentModificationException" at start): it is off, and Ferry's own summary names every setting
+     * with secrets hidden. A start logs no ERROR.
+     */
+    @Test
+    void aStartLogsFerrysSettingsSummaryWithSecretsHiddenAndNoError() throws Exception {
+        StringWriter printed = new StringWriter();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Configuration config = context.getConfiguration();
+        WriterAppender capture = WriterAppender.newBuilder().setName("capture-" + System.nanoTime()).setTarget(printed)
+                .setLayout(PatternLayout.newBuilder().withPattern("%-5level %c{1} - %msg%n%ex").build()).build();
+        capture.start();
+        config.getRootLogger().addAppender(capture, null, null);
+        context.updateLoggers();
+        try (FerryUnderTest ferry = FerryUnderTest.start(java.util.Map.of("ferry.report-to-sql.enabled", "true",
+                "ferry.report-to-sql.auth-method", "none", "ferry.report-to-sql.initial-delay-ms", "600000",
+                "ferry.db.password", "summary-secret-42"))) {
+            assertThat(ferry.camelContext().getManagementStrategy().getEventNotifiers())
+                    .noneMatch(n -> n.getClass().getName().contains("PlaceholderSummary"));
+        } finally {
+            config.getRootLogger().removeAppender(capture.getName());
+            context.updateLoggers();
+            capture.stop();
+        }
+        assertThat(printed.toString()).contains("INFO  Ferry - Settings (profile prod")
+                .contains("ferry.db.password = <hidden> (override)")
+                .contains("ferry.report-to-sql.enabled = 'true' (override)")
+                .doesNotContain("summary-secret-42")
+                .doesNotContain("ERROR").doesNotContain("Error notifying event");
     }
 }

@@ -4,6 +4,8 @@ import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -83,6 +85,89 @@ class PackagedLayoutIT {
                 .doesNotContain(DB_SECRET).doesNotContain(S3_SECRET);
     }
 
+    /**
+     * Every credential setting holds a distinctive secret, logging is at DEBUG (where Camel's properties parser prints
+     * every value it resolves), every pipeline is on and fails against closed ports (exception messages), and the
+     * database URL carries a password in PostgreSQL's and in SQL Server's form: no secret reaches the process output
+     * (stdout and stderr) nor any /observe answer.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jdbc:postgresql://127.0.0.1:%d/ferry?user=ferry&password=pgUrlSecret-6161&ssl=false",
+            "jdbc:sqlserver://127.0.0.1:%d;databaseName=ferry;user=ferry;password=msUrlSecret-7171;encrypt=false"})
+    void noSecretReachesTheOutputOrAnObserveAnswerEvenAtDebug(String dbUrlForm, @TempDir Path work) throws Exception {
+        int port = FerryUnderTest.freePort();
+        int closed = FerryUnderTest.freePort();
+        String dbUrl = dbUrlForm.formatted(closed);
+        Map<String, String> secrets = Map.of(
+                "FERRY_S3_ACCESS_KEY", "AKIAaccessSecret-1111",
+                "FERRY_S3_SECRET_KEY", "s3Secret-2222",
+                "FERRY_OPENSEARCH_PASSWORD", "osSecret-3333",
+                "FERRY_DB_PASSWORD", "dbSecret-4444",
+                "FERRY_REPORT_TO_SQL_PASSWORD", "reportSecret-5555",
+                "FERRY_REPORT_TO_SQL_TRUSTSTORE_PASSWORD", "trustSecret-8888",
+                "FERRY_MANAGEMENT_PASSWORD", "observeSecret-9999");
+        String urlSecret = dbUrl.replaceAll(".*password=([^;&]+).*", "$1");
+        Map<String, String> env = new java.util.HashMap<>(secrets);
+        env.putAll(Map.of(
+                "FERRY_LOG_LEVEL", "DEBUG",
+                "FERRY_MANAGEMENT_PORT", String.valueOf(port),
+                "FERRY_MANAGEMENT_HOST", "127.0.0.1",
+                "FERRY_MANAGEMENT_USER", "operator",
+                "CAMEL_HEALTH_EXPOSURE_LEVEL", "full",
+                "CAMEL_MAIN_SHUTDOWN_TIMEOUT", "5",
+                "FERRY_DB_URL", dbUrl,
+                "FERRY_S3_ENDPOINT", "http://127.0.0.1:" + closed,
+                "FERRY_S3_PATH_STYLE", "true",
+                "FERRY_OPENSEARCH_HOSTS", "127.0.0.1:" + closed));
+        env.putAll(Map.of(
+                "FERRY_OPENSEARCH_USER", "ferry",
+                "FERRY_REPORT_TO_SQL_ENABLED", "true",
+                "FERRY_REPORT_TO_SQL_AUTH_METHOD", "basic",
+                "FERRY_REPORT_TO_SQL_USER", "reporter",
+                "FERRY_REPORT_TO_SQL_BASE_URL", "http://127.0.0.1:" + closed + "/ReportServer",
+                "FERRY_REPORT_TO_SQL_INITIAL_DELAY_MS", "100",
+                "FERRY_S3_TO_OPENSEARCH_ENABLED", "true",
+                "FERRY_OPENSEARCH_TO_S3_ENABLED", "true",
+                "JAVA_OPTS", "-Xmx256m"));
+        Path log = work.resolve("ferry.log");
+        Process ferry = start(work, log, env);
+        StringBuilder answers = new StringBuilder();
+        try {
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                        .until(() -> Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .contains("Failed delivery"));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("Ferry never failed a delivery; alive="
+                        + ferry.isAlive() + "; log tail:\n" + tail(log), e);
+            }
+            String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    ("operator:" + secrets.get("FERRY_MANAGEMENT_PASSWORD")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (String path : List.of("health", "health/ready", "info", "metrics")) {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/observe/" + path)).header("Authorization", basic)
+                        // the database check waits for the pool's connection timeout (30 s) on a closed port
+                        .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(path).isEqualTo(path.startsWith("health") ? 503 : 200);
+                answers.append(answer.body()).append(answer.headers().map()).append('\n');
+            }
+        } finally {
+            ferry.destroy();
+        }
+        assertThat(ferry.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        String output = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        // the secrets were there to leak: the DEBUG lines that printed them now print the mask
+        assertThat(output).contains("DEBUG").contains("camel.component.opensearch.password=****")
+                .contains("ferry.db.url = '" + dbUrl.replace(urlSecret, "<hidden>") + "'").contains("Failed delivery")
+                .doesNotContain("with value: ");
+        List<String> every = new java.util.ArrayList<>(secrets.values());
+        every.add(urlSecret);
+        for (String secret : every) {
+            assertThat(output).as("process output").doesNotContain(secret);
+            assertThat(answers.toString()).as("/observe answers").doesNotContain(secret);
+        }
+    }
+
     @Test
     void anInvalidSettingStopsStartUpWithExitCode2AndNamesIt(@TempDir Path work) throws Exception {
         Path log = work.resolve("ferry.log");
@@ -118,6 +203,11 @@ class PackagedLayoutIT {
         assertThat(ferry.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(ferry.exitValue()).isZero();
         assertThat(Files.readString(log)).contains("mounted route ran");
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {

@@ -54,6 +54,21 @@ public final class FerryConfig {
         }
         String profile = firstNonBlank(explicitProfile, overrides.get(PROFILE_KEY), environment.get(envName(PROFILE_KEY)),
                 raw.getProperty(PROFILE_KEY), DEFAULT_PROFILE).trim();
+        java.util.SortedSet<String> known = new java.util.TreeSet<>(java.util.List.of(DEFAULT_PROFILE));
+        for (String key : raw.stringPropertyNames()) {
+            if (key.startsWith("%") && key.indexOf('.') > 1) {
+                known.add(key.substring(1, key.indexOf('.')));
+            }
+        }
+        if (!known.contains(profile)) {
+            String source = explicitProfile != null && !explicitProfile.isBlank() ? "--profile"
+                    : overrides.get(PROFILE_KEY) != null ? "override"
+                    : environment.get(envName(PROFILE_KEY)) != null ? "environment variable " + envName(PROFILE_KEY)
+                    : file.getFileName().toString();
+            throw new InvalidSettingException("Ferry cannot start, 1 setting(s) to fix:\n  - invalid setting "
+                    + PROFILE_KEY + " = '" + profile + "' (from " + source + "): expected one of the profiles of "
+                    + file.getFileName() + ": " + String.join(", ", known));
+        }
         Properties effective = new Properties();
         String prefix = "%" + profile + ".";
         for (String key : raw.stringPropertyNames()) {
@@ -127,6 +142,23 @@ public final class FerryConfig {
 
     public Map<String, String> overrides() {
         return overrides;
+    }
+
+    /** The environment the configuration was read with (its secret-named variables are masked in logs too). */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** One line per ferry.* and camel.* setting, with its value (secrets hidden) and where it came from. */
+    public java.util.List<String> summary() {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        snapshot().forEach((key, value) -> {
+            if (key.startsWith("ferry.") || key.startsWith("camel.")) {
+                lines.add(key + " = " + (value == null || value.isEmpty() ? "" : SettingsValidator.shown(key, value))
+                        + " (" + sourceOf(key) + ")");
+            }
+        });
+        return lines;
     }
 
     /** All keys known from the file and overrides, sorted. */

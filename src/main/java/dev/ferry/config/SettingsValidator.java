@@ -41,6 +41,11 @@ public final class SettingsValidator {
         SettingsValidator v = new SettingsValidator();
         v.require("ferry.routes-dir", s -> !s.isBlank(), "a directory holding the YAML routes");
         v.require("ferry.management.port", SettingsValidator::isPort, "a TCP port (0-65535; 0 picks a free one)");
+        v.require("ferry.management.host", s -> !s.isBlank() && !s.contains(" "), "a bind address such as 0.0.0.0 or 127.0.0.1");
+        v.crossCheck("ferry.management.user", (user, others) -> others.apply("ferry.management.password") != null
+                && !others.apply("ferry.management.password").isEmpty(), "set together with ferry.management.password");
+        v.crossCheck("ferry.management.password", (password, others) -> others.apply("ferry.management.user") != null
+                && !others.apply("ferry.management.user").isEmpty(), "set together with ferry.management.user");
         v.require("ferry.retry.max-attempts", s -> isInt(s, 0), "a whole number >= 0");
         v.require("ferry.retry.initial-delay-ms", s -> isInt(s, 1), "a whole number of milliseconds >= 1");
         v.require("ferry.retry.max-delay-ms", s -> isInt(s, 1), "a whole number of milliseconds >= 1");
@@ -52,6 +57,7 @@ public final class SettingsValidator {
         v.require("ferry.opensearch.tls", SettingsValidator::isBoolean, "true or false");
         v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
+        addCamelRules(v);
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
         if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
@@ -64,6 +70,39 @@ public final class SettingsValidator {
             }
         }
         return v;
+    }
+
+    /**
+     * The camel.* keys Ferry sets or documents. Camel binds them after start-up began and fails on a bad one with a
+     * stack trace (and a shutdown hook that claims SIGTERM): checked here with the others instead. A value that is a
+     * placeholder ({{ferry...}}) is checked through the setting it names.
+     */
+    private static void addCamelRules(SettingsValidator v) {
+        for (String key : List.of("camel.main.shutdown-timeout")) {
+            v.optional(key, camel(s -> isInt(s, 1)), "a whole number of seconds >= 1");
+        }
+        for (String key : List.of("camel.main.duration-max-seconds", "camel.main.duration-max-idle-seconds",
+                "camel.main.duration-max-messages", "camel.component.opensearch.socket-timeout",
+                "camel.component.opensearch.connection-timeout")) {
+            v.optional(key, camel(s -> isInt(s, 0)), "a whole number >= 0");
+        }
+        v.optional("camel.management.port", camel(SettingsValidator::isPort), "a TCP port (0-65535)");
+        for (String key : List.of("camel.main.stream-caching-enabled", "camel.main.auto-configuration-log-summary", "camel.main.shutdown-suppress-logging-on-timeout",
+                "camel.main.routes-reload-enabled", "camel.main.dev-console-enabled", "camel.management.enabled",
+                "camel.management.health-check-enabled", "camel.management.metrics-enabled",
+                "camel.management.info-enabled", "camel.management.dev-console-enabled", "camel.metrics.enabled",
+                "camel.health.enabled", "camel.component.aws2-s3.autowired-enabled",
+                "camel.component.opensearch.enable-ssl")) {
+            v.optional(key, camel(SettingsValidator::isBoolean), "true or false");
+        }
+        v.optional("camel.health.exposure-level", camel(s -> List.of("oneline", "default", "full")
+                .contains(s.toLowerCase(Locale.ROOT))), "oneline, default or full");
+        v.optional("camel.main.startup-summary-level", camel(s -> List.of("off", "default", "classic", "oneline",
+                "verbose").contains(s.toLowerCase(Locale.ROOT))), "Off, Default, Classic, Oneline or Verbose");
+    }
+
+    private static Predicate<String> camel(Predicate<String> valid) {
+        return s -> s.contains("{{") || valid.test(s);
     }
 
     static boolean enabled(FerryConfig config, dev.ferry.Pipeline pipeline) {
@@ -141,12 +180,13 @@ public final class SettingsValidator {
     }
 
     /** Secrets are never shown, not even when they are wrong. */
-    static String shown(String key, String value) {
+    public static String shown(String key, String value) {
         if (isSecretKey(key)) {
             return "<hidden>";
         }
         // Credentials embedded in a URL (scheme://user:password@host) are hidden too.
-        return "'" + value.replaceAll("(?<=://)[^/@\\s]+@", "<hidden>@") + "'";
+        return "'" + value.replaceAll("(?<=://)[^/@\\s]+@", "<hidden>@")
+                .replaceAll("(?i)(?<=password=|pwd=)[^;&\\s]+", "<hidden>") + "'";
     }
 
     public static boolean isSecretKey(String key) {

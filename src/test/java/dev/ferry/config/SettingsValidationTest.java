@@ -97,4 +97,43 @@ class SettingsValidationTest {
                 .hasMessageContaining("Configuration file not found")
                 .hasMessageContaining("no-such.properties");
     }
+
+    @Test
+    void camelSettingsFerryDocumentsAreCheckedLikeItsOwn() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of("CAMEL_MAIN_SHUTDOWN_TIMEOUT", "soon",
+                "CAMEL_HEALTH_ENABLED", "maybe", "CAMEL_HEALTH_EXPOSURE_LEVEL", "everything"),
+                Map.of("camel.main.duration-max-seconds", "5s"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting camel.main.shutdown-timeout = 'soon' (from environment variable"
+                        + " CAMEL_MAIN_SHUTDOWN_TIMEOUT): expected a whole number of seconds >= 1")
+                .hasMessageContaining("invalid setting camel.health.enabled = 'maybe'")
+                .hasMessageContaining("invalid setting camel.health.exposure-level = 'everything'")
+                .hasMessageContaining("invalid setting camel.main.duration-max-seconds = '5s' (from override)")
+                .hasMessageContaining("4 setting(s) to fix");
+    }
+
+    @Test
+    void anUnknownProfileIsRefusedWithTheKnownOnes() {
+        assertThatThrownBy(() -> FerryConfig.load(APP_PROPERTIES, null, Map.of("FERRY_PROFILE", "staging"), Map.of()))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting ferry.profile = 'staging' (from environment variable FERRY_PROFILE):"
+                        + " expected one of the profiles of application.properties: dev, local, prod");
+    }
+
+    @Test
+    void aPasswordInsideAJdbcUrlIsNotShownWhenTheUrlIsWrong() {
+        assertThat(SettingsValidator.shown("ferry.db.url", "postgresql://h/x?user=u&password=pg-secret-1&ssl=true"))
+                .isEqualTo("'postgresql://h/x?user=u&password=<hidden>&ssl=true'");
+        assertThat(SettingsValidator.shown("ferry.db.url", "sqlserver://h;user=u;password=ms-secret-2;encrypt=true"))
+                .isEqualTo("'sqlserver://h;user=u;password=<hidden>;encrypt=true'");
+    }
+
+    @Test
+    void managementCredentialsComeTogether() {
+        FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(), Map.of("ferry.management.user", "op"));
+        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+                .hasMessageContaining("invalid setting ferry.management.user = 'op' (from override): expected set together"
+                        + " with ferry.management.password");
+    }
 }

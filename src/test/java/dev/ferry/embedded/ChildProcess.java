@@ -32,8 +32,19 @@ public final class ChildProcess implements AutoCloseable {
 
     private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
 
+    private static final Thread CLOSE_ALL_HOOK = new Thread(ChildProcess::closeAll, "ferry-embedded-children");
+
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcess::closeAll, "ferry-embedded-children"));
+        Runtime.getRuntime().addShutdownHook(CLOSE_ALL_HOOK);
+    }
+
+    /** No closing at JVM shutdown: the caller closes (see EmbeddedServices#closeOnlyWhenAsked); watchdogs remain. */
+    static void closeOnlyWhenAsked() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(CLOSE_ALL_HOOK);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs already
+        }
     }
 
     private final String name;
@@ -82,6 +93,13 @@ public final class ChildProcess implements AutoCloseable {
         try {
             Files.createDirectories(log.getParent());
             Files.writeString(log, "# " + String.join(" ", command) + System.lineSeparator());
+            // In a session of its own: Ctrl-C in a terminal signals the whole foreground process group, and a child
+            // dying on it before the JVM's shutdown hook stopped its users (local mode's Ferry) is what they report.
+            // The watchdog still ends the child when this JVM goes.
+            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                command = new ArrayList<>(command);
+                command.add(0, "/usr/bin/setsid");
+            }
             Process process = new ProcessBuilder(command)
                     .directory(EmbeddedPaths.root().toFile())
                     .redirectErrorStream(true)
@@ -188,7 +206,8 @@ public final class ChildProcess implements AutoCloseable {
         LIVE.remove(this);
     }
 
-    private static void closeAll() {
+    /** Closes every child still running (local mode, after Ferry stopped). */
+    public static void closeAll() {
         List<ChildProcess> children = new ArrayList<>(LIVE);
         children.forEach(ChildProcess::closeStdin); // all children stop in parallel
         children.forEach(ChildProcess::awaitExit);

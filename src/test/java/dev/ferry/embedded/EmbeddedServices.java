@@ -48,6 +48,19 @@ public final class EmbeddedServices implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /**
+     * The caller stops the services itself, in its own shutdown hook: local mode stops Ferry first (a Ferry still
+     * polling a service that is already gone prints stack traces). The JVM runs shutdown hooks concurrently.
+     */
+    public void closeOnlyWhenAsked() {
+        ChildProcess.closeOnlyWhenAsked();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs already
+        }
+    }
+
     /** The per-JVM instance (a new one if the previous one was closed). */
     public static synchronized EmbeddedServices shared() {
         if (shared == null || shared.closed) {

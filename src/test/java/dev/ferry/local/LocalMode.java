@@ -4,6 +4,7 @@ import dev.ferry.Ferry;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.embedded.ChildProcess;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.FreePorts;
 import dev.ferry.embedded.S3ProxyServer;
@@ -49,9 +50,13 @@ public final class LocalMode {
             if (!exitWhenDone) {
                 local.out.println("\nFerry and the embedded services stay up for a look around. Press Ctrl-C to stop.");
                 CountDownLatch forever = new CountDownLatch(1);
+                // One hook, in order: Ferry stops polling first, then the services it polls go.
+                session.services().closeOnlyWhenAsked();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    local.out.println("Stopping Ferry and the embedded services...");
+                    local.out.println("Stopping Ferry, then the embedded services...");
                     session.close();
+                    session.services().close();
+                    ChildProcess.closeAll();
                     forever.countDown();
                 }, "ferry-local-stop"));
                 forever.await();
@@ -100,6 +105,8 @@ public final class LocalMode {
         out.printf("started in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
         out.println("Services:");
         services.describe().forEach((name, url) -> out.println("  " + name + ": " + url));
+        out.println("Credentials (local and throwaway):");
+        credentials(config).forEach(line -> out.println("  " + line));
         out.println("Ferry:");
         for (String path : List.of("health", "metrics", "info")) {
             out.println("  http://127.0.0.1:" + managementPort + "/observe/" + path);
@@ -126,6 +133,26 @@ public final class LocalMode {
         } catch (RuntimeException e) {
             out.println("Prometheus: did not start, carrying on without it: " + e.getMessage());
         }
+    }
+
+    /** What the service URLs above ask for: S3Proxy refuses anonymous requests, the report server wants a login. */
+    static List<String> credentials(FerryConfig config) {
+        List<String> lines = new ArrayList<>();
+        if (config.get("ferry.s3.endpoint") != null && !config.get("ferry.s3.endpoint").isEmpty()) {
+            lines.add("S3: access key " + config.get("ferry.s3.access-key") + ", secret key "
+                    + config.get("ferry.s3.secret-key") + ", region " + config.get("ferry.s3.region")
+                    + ", path-style (aws --endpoint-url " + config.get("ferry.s3.endpoint") + ")");
+        }
+        String reportUser = config.get("ferry.report-to-sql.user");
+        if ("true".equals(config.get("ferry.report-to-sql.enabled")) && reportUser != null && !reportUser.isEmpty()) {
+            String domain = config.get("ferry.report-to-sql.domain");
+            lines.add("report server (" + config.get("ferry.report-to-sql.auth-method") + "): user "
+                    + (domain == null || domain.isEmpty() ? "" : domain + "\\") + reportUser + ", password "
+                    + config.get("ferry.report-to-sql.password"));
+        }
+        lines.add("database: " + config.get("ferry.db.url") + ", user " + config.get("ferry.db.user") + ", password '"
+                + config.get("ferry.db.password") + "'");
+        return lines;
     }
 
     public Outcome awaitAndSummarize(Session session) throws InterruptedException {
@@ -205,7 +232,12 @@ public final class LocalMode {
                 "ferry.s3.secret-key", s3.secretKey(), "ferry.s3.region", s3.region(), "ferry.s3.path-style", "true");
     }
 
+    /** FERRY_MANAGEMENT_PORT when set; else 9876, or a free port when 9876 is taken. */
     private static int portOr9876() throws Exception {
+        String chosen = System.getenv("FERRY_MANAGEMENT_PORT");
+        if (chosen != null && !chosen.isBlank()) {
+            return Integer.parseInt(chosen.trim());
+        }
         try (ServerSocket socket = new ServerSocket(9876, 1, InetAddress.getLoopbackAddress())) {
             return 9876;
         } catch (java.io.IOException busy) {

@@ -23,6 +23,12 @@ class LocalModeTest {
             assertThat(outcome.ok()).as(printed).isTrue();
             assertThat(printed).contains("Summary").contains("every record accounted for")
                     .contains("http://127.0.0.1:" + session.managementPort() + "/observe/health");
+            // the services' URLs refuse anonymous requests: their throwaway credentials are printed
+            var config = session.ferry().config();
+            assertThat(printed).contains("Credentials (local and throwaway):")
+                    .contains("S3: access key " + config.get("ferry.s3.access-key") + ", secret key "
+                            + config.get("ferry.s3.secret-key"))
+                    .contains("password " + config.get("ferry.report-to-sql.password"));
             for (PipelineDemo demo : session.demos()) {
                 long[] row = outcome.perPipeline().get(demo.pipeline());
                 assertThat(row[0]).as("runs of " + demo.pipeline()).isPositive();
