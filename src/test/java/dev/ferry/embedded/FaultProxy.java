@@ -19,7 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@link #stall()}: connections stay open but no byte moves either way (a paused server, a black hole);</li>
  *   <li>{@link #refuse()} / {@link #restore()}: every connection dropped and new ones refused (a dead server);</li>
+ *   <li>{@link #breakConnections()} / {@link #restore()}: every connection reset, and each new one reset as soon as it
+ *       is accepted (a server or firewall dropping connections while the port still answers);</li>
  *   <li>{@link #cutAfter}: the connection carrying the given number of response bytes is reset right there;</li>
+ *   <li>{@link #resetOnceAfter}: the connection carrying the given number of response bytes more, counted from now
+ *       on all connections, is reset right there (an answer broken off midway on a reused connection);</li>
  *   <li>{@link #stallAfter}: that connection goes silent there (only it: a new connection works);</li>
  *   <li>{@link #closeIdleAfter}: a connection on which nothing moved for that long is closed, the way Jetty (S3Proxy)
  *       and S3 close a GET whose reader stopped reading;</li>
@@ -36,7 +40,9 @@ public final class FaultProxy implements AutoCloseable {
     private volatile ServerSocket server;
     private volatile boolean stalled;
     private volatile boolean closed;
+    private volatile boolean breaking;
     private final AtomicLong cutAfter = new AtomicLong(-1);
+    private final AtomicLong resetAfterMoreBytes = new AtomicLong(-1);
     private final AtomicLong stallAfter = new AtomicLong(-1);
     private volatile long idleCloseMillis = -1;
     private volatile boolean answering503;
@@ -44,6 +50,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicInteger answered503 = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
+    private final AtomicInteger broken = new AtomicInteger();
     private final AtomicInteger stallsHit = new AtomicInteger();
     private final AtomicInteger idleClosesMidResponse = new AtomicInteger();
 
@@ -84,8 +91,21 @@ public final class FaultProxy implements AutoCloseable {
         links.forEach(l -> l.close(true));
     }
 
-    /** Listens again on the same port. */
+    /**
+     * Resets every open connection, and each new one as soon as it is accepted, until {@link #restore()}: unlike
+     * {@link #refuse()}, connecting succeeds and the first read or write fails with a reset.
+     */
+    public void breakConnections() {
+        breaking = true;
+        links.forEach(l -> {
+            broken.incrementAndGet();
+            l.close(true);
+        });
+    }
+
+    /** Ends {@link #refuse()} (listens again on the same port) and {@link #breakConnections()}. */
     public synchronized void restore() throws IOException {
+        breaking = false;
         if (server == null) {
             ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
@@ -97,6 +117,15 @@ public final class FaultProxy implements AutoCloseable {
     /** Once: the connection whose responses pass this many bytes (counted per connection) is reset at that point. */
     public void cutAfter(long responseBytes) {
         cutAfter.set(responseBytes);
+    }
+
+    /**
+     * Once: after this many more response bytes, counted from now over all connections together, the connection
+     * carrying them is reset at that point. Unlike {@link #cutAfter}, bytes a reused connection carried before do not
+     * count, so the reset falls inside a response that starts after this call, not at the start of the next one.
+     */
+    public void resetOnceAfter(long moreResponseBytes) {
+        resetAfterMoreBytes.set(moreResponseBytes);
     }
 
     /** Once: the connection whose responses pass this many bytes goes silent there; other connections work. */
@@ -128,7 +157,10 @@ public final class FaultProxy implements AutoCloseable {
 
     public int answered503() { return answered503.get(); }
     public int accepted() { return accepted.get(); }
+    /** Connections reset mid-response by {@link #cutAfter} or {@link #resetOnceAfter}. */
     public int cuts() { return cuts.get(); }
+    /** Connections reset by {@link #breakConnections()}: open ones and new ones. */
+    public int broken() { return broken.get(); }
     public int stallsHit() { return stallsHit.get(); }
     /** Idle closes that hit a connection with response bytes still waiting to be taken by the client. */
     public int idleClosesMidResponse() { return idleClosesMidResponse.get(); }
@@ -144,6 +176,11 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed && !s.isClosed()) {
             try {
                 Socket client = s.accept();
+                if (breaking) {
+                    broken.incrementAndGet();
+                    reset(client);
+                    continue;
+                }
                 if (answering503) {
                     Thread t = new Thread(() -> answer503(client), "fault-proxy-503-" + port);
                     t.setDaemon(true);
@@ -163,6 +200,11 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 Link link = new Link(client, upstream);
                 links.add(link);
+                if (breaking) { // breakConnections() ran between the check above and links.add
+                    broken.incrementAndGet();
+                    link.close(true);
+                    continue;
+                }
                 link.start();
             } catch (IOException e) {
                 return;
@@ -259,6 +301,14 @@ public final class FaultProxy implements AutoCloseable {
                                 close(true);
                                 return;
                             }
+                            int pass = passBeforeReset(n);
+                            if (pass < n) {
+                                out.write(buffer, 0, pass);
+                                out.flush();
+                                cuts.incrementAndGet();
+                                close(true);
+                                return;
+                            }
                             long stallAt = stallAfter.get();
                             if (stallAt >= 0 && down + n > stallAt && stallAfter.compareAndSet(stallAt, -1)) {
                                 out.write(buffer, 0, (int) Math.max(0, stallAt - down));
@@ -299,19 +349,39 @@ public final class FaultProxy implements AutoCloseable {
             t.start();
         }
 
+        /** How many of {@code n} response bytes go through before the armed {@link #resetOnceAfter} (all if none). */
+        private int passBeforeReset(int n) {
+            while (true) {
+                long left = resetAfterMoreBytes.get();
+                if (left < 0) {
+                    return n;
+                }
+                if (left < n ? resetAfterMoreBytes.compareAndSet(left, -1)
+                        : resetAfterMoreBytes.compareAndSet(left, left - n)) {
+                    return (int) Math.min(left, n);
+                }
+            }
+        }
+
         /** reset: RST (a reset or dead server) instead of FIN (a server closing the connection). */
         void close(boolean reset) {
             links.remove(this);
             if (reset) {
-                try {
-                    client.setSoLinger(true, 0);
-                } catch (IOException ignored) {
-                    // already closed
-                }
+                reset(client);
             }
             closeQuietly(client);
             closeQuietly(upstream);
         }
+    }
+
+    /** Closes with a TCP reset (SO_LINGER 0), as a server or firewall dropping the connection does. */
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // already closed
+        }
+        closeQuietly(socket);
     }
 
     private static void closeQuietly(AutoCloseable c) {

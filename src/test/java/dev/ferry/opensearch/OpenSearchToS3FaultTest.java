@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
+import dev.ferry.embedded.FaultProxy;
 import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class OpenSearchToS3FaultTest {
     void anS3OutageOutlastingTheRetriesFailsTheDumpAndTheNextDumpContinuesWhereItStopped() throws Exception {
         DumpFixture f = new DumpFixture("s3-outage");
         int total = f.seed(PLAIN_DOCUMENTS);
-        try (CuttableTcpProxy s3 = new CuttableTcpProxy(f.s3.endpoint())) {
+        try (FaultProxy s3 = new FaultProxy(f.s3.endpoint())) {
             Map<String, String> settings = settings(f);
             settings.put("ferry.s3.endpoint", s3.endpoint().toString());
             settings.put("ferry.opensearch-to-s3.uploads-in-flight", "1");
@@ -78,7 +79,7 @@ class OpenSearchToS3FaultTest {
     void anOpenSearchOutageShorterThanTheRetriesIsRetriedAndTheDumpIsExact() throws Exception {
         DumpFixture f = new DumpFixture("os-blip");
         int total = f.seed(PLAIN_DOCUMENTS);
-        try (CuttableTcpProxy openSearch = new CuttableTcpProxy(java.net.URI.create(f.openSearch.url()))) {
+        try (FaultProxy openSearch = new FaultProxy(java.net.URI.create(f.openSearch.url()))) {
             Map<String, String> settings = settings(f);
             settings.put("ferry.opensearch.hosts", openSearch.endpoint().getAuthority());
             // a budget of about 10 s: the outage below ends as soon as a retry has been seen
@@ -97,6 +98,7 @@ class OpenSearchToS3FaultTest {
 
                 assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
                 assertThat(run.retried()).as("pages fetched again").isPositive();
+                assertThat(openSearch.broken()).as("connections reset by the outage").isPositive();
                 assertThat(run.read()).isEqualTo(total);
                 assertThat(run.written()).isEqualTo(total);
                 String folder = f.dumpFolders("dumps").get(0);
@@ -114,7 +116,7 @@ class OpenSearchToS3FaultTest {
     void aPageCutOffMidwayIsFetchedAgainFromTheLastHitReadWithoutDuplicates() throws Exception {
         DumpFixture f = new DumpFixture("os-cut-page");
         int total = f.seed(PLAIN_DOCUMENTS);
-        try (CuttableTcpProxy openSearch = new CuttableTcpProxy(java.net.URI.create(f.openSearch.url()))) {
+        try (FaultProxy openSearch = new FaultProxy(java.net.URI.create(f.openSearch.url()))) {
             Map<String, String> settings = settings(f);
             settings.put("ferry.opensearch.hosts", openSearch.endpoint().getAuthority());
             try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
@@ -125,6 +127,7 @@ class OpenSearchToS3FaultTest {
 
                 assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
                 assertThat(run.retried()).as("the page fetched again").isPositive();
+                assertThat(openSearch.cuts()).as("the answer broken off").isEqualTo(1);
                 assertThat(run.read()).isEqualTo(total);
                 assertExact(f, f.dumpFolders("dumps").get(0), total);
                 assertThat(f.openPits()).as("points in time left open").isZero();
@@ -140,7 +143,7 @@ class OpenSearchToS3FaultTest {
     void anOpenSearchOutageOutlastingTheRetriesFailsTheDumpAndTheNextDumpContinuesWhereItStopped() throws Exception {
         DumpFixture f = new DumpFixture("os-outage");
         int total = f.seed(PLAIN_DOCUMENTS);
-        try (CuttableTcpProxy openSearch = new CuttableTcpProxy(java.net.URI.create(f.openSearch.url()))) {
+        try (FaultProxy openSearch = new FaultProxy(java.net.URI.create(f.openSearch.url()))) {
             Map<String, String> settings = settings(f);
             settings.put("ferry.opensearch.hosts", openSearch.endpoint().getAuthority());
             try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {

@@ -2,6 +2,7 @@ package dev.ferry.opensearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.accounting.RunAccount;
+import dev.ferry.embedded.FaultProxy;
 import dev.ferry.testing.FerryUnderTest;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
@@ -138,7 +139,7 @@ class OpenSearchToS3Test {
         Map<String, String> base = new HashMap<>(f.settings(work));
         base.put("ferry.opensearch-to-s3.sort", sort);
         base.put("ferry.opensearch-to-s3.slices", "3");
-        try (CuttableTcpProxy proxy = new CuttableTcpProxy(f.s3.endpoint())) {
+        try (FaultProxy proxy = new FaultProxy(f.s3.endpoint())) {
             Map<String, String> settings = new HashMap<>(base);
             settings.put("ferry.s3.endpoint", proxy.endpoint().toString());
             // the first Ferry reads its slices one after another, so that it is cut off with one slice finished
@@ -149,7 +150,7 @@ class OpenSearchToS3Test {
                 CompletableFuture<RunAccount> dump = dumpAsync(first, f.index);
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                         .until(() -> oneSliceFinished(f));
-                proxy.cut();
+                proxy.refuse(); // S3 gone for good: connections dropped, new ones refused
                 RunAccount run = dump.get(120, TimeUnit.SECONDS);
                 assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.FAILED);
             }
