@@ -1,7 +1,10 @@
 package dev.ferry.report;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.spi.OnCamelContextStarting;
+import org.apache.camel.spi.OnCamelContextStopping;
 
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -23,11 +26,18 @@ import java.util.Map;
  *   <li>after a read timeout, {@code max-render-ms} after the timed-out request started: the server does not stop
  *       rendering when the client gives up, and a retry sent sooner would have it render the report twice at once.</li>
  * </ul>
- * Used by the call route as a Camel {@code delay} ({@link #millisUntilNextRequest()}), then {@link #requestStarting()},
- * then {@link #requestAnswered()} or {@link #requestFailed(Exchange)}. Requests are never concurrent: one trigger
- * thread, one window at a time.
+ * Used by the call route: {@link #awaitNextRequest(Exchange)}, then {@link #requestStarting()}, then
+ * {@link #requestAnswered()} or {@link #requestFailed(Exchange)}. Requests are never concurrent: one trigger thread,
+ * one window at a time.
+ * <p>
+ * The wait ends as soon as Camel begins to stop ({@link ReportStoppingException}): it can last minutes, inside the
+ * circuit breaker, and a graceful stop would otherwise wait it out until the shutdown timeout forced the routes down
+ * under it (the breaker, stopped first, then failed the wait's continuation with a NullPointerException).
  */
-public final class ReportRequestPacer {
+public final class ReportRequestPacer implements OnCamelContextStopping, OnCamelContextStarting {
+
+    /** The longest stretch the wait goes without looking at Camel's state itself (the stop also wakes it at once). */
+    private static final long CHECK_EVERY_MS = 1000;
 
     private final long minIntervalMs;
     private final long maxRenderMs;
@@ -39,6 +49,8 @@ public final class ReportRequestPacer {
     private long notBefore = Long.MIN_VALUE / 2;
     private int failuresSinceSuccess;
     private String lastFailure;
+    private boolean stopping;
+    private boolean waiting;
 
     /**
      * @param baseUrl the report server's URL, for the host:port messages name
@@ -53,6 +65,57 @@ public final class ReportRequestPacer {
 
     public synchronized long millisUntilNextRequest() {
         return Math.max(0, Math.max(lastRequestAt + minIntervalMs, notBefore) - System.currentTimeMillis());
+    }
+
+    /**
+     * Waits for the next request's turn ({@link #millisUntilNextRequest()}), or throws {@link ReportStoppingException}
+     * once Camel is stopping, at once: while Camel stops no new request starts (it could run for the whole read timeout).
+     */
+    public synchronized void awaitNextRequest(Exchange exchange) {
+        CamelContext context = exchange.getContext();
+        waiting = true;
+        try {
+            long wait = millisUntilNextRequest();
+            while (true) {
+                if (stopping || context.isStopping() || context.isStopped()) {
+                    throw stopping(wait);
+                }
+                if (wait <= 0) {
+                    return;
+                }
+                // wait() lets go of the lock: requestFailed and failureHistory stay callable meanwhile
+                wait(Math.min(wait, CHECK_EVERY_MS));
+                wait = millisUntilNextRequest();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw stopping(millisUntilNextRequest());
+        } finally {
+            waiting = false;
+        }
+    }
+
+    /** True while a request waits in {@link #awaitNextRequest(Exchange)}. */
+    public synchronized boolean waiting() {
+        return waiting;
+    }
+
+    /** Camel begins to stop (before it waits for in-flight exchanges): a waiting request gives up now. */
+    @Override
+    public synchronized void onContextStopping(CamelContext context) {
+        stopping = true;
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void onContextStarting(CamelContext context) {
+        stopping = false;
+    }
+
+    private ReportStoppingException stopping(long millisLeft) {
+        return new ReportStoppingException("Ferry is stopping: the request to the report server " + server
+                + " was not sent" + (millisLeft > 0 ? " (it had " + millisLeft + " ms left to wait for its turn)" : "")
+                + "; the window is loaded again at the next start");
     }
 
     public synchronized void requestStarting() {
