@@ -20,11 +20,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 
@@ -44,6 +46,11 @@ final class DumpFixture {
     final String bucket;
     /** The dump line expected for each document id: the indexed _source bytes, verbatim. */
     final Map<String, String> expectedLines = new LinkedHashMap<>();
+    /**
+     * The points in time open on the shared node before this fixture: a failed dump of another test keeps its own
+     * until its keep-alive runs out, by design, so only the ones opened since count as left open.
+     */
+    private final Set<String> pitsBefore;
 
     DumpFixture(String name) {
         this(name, EmbeddedServices.DEFAULT_OPENSEARCH_LINE);
@@ -56,6 +63,11 @@ final class DumpFixture {
         this.index = unique.toLowerCase(Locale.ROOT);
         this.bucket = ("b-" + unique).toLowerCase(Locale.ROOT);
         s3.client().createBucket(b -> b.bucket(bucket));
+        try {
+            this.pitsBefore = pitIds();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list the node's points in time", e);
+        }
     }
 
     /** Settings that switch the pipeline on for this index and bucket, with small pages and parts. */
@@ -156,8 +168,18 @@ final class DumpFixture {
     }
 
     /** Open points in time on the node. */
+    /** Points in time opened since this fixture was made and still open. */
     int openPits() throws Exception {
-        return JSON.readTree(http("GET", "/_search/point_in_time/_all", null)).path("pits").size();
+        Set<String> open = pitIds();
+        open.removeAll(pitsBefore);
+        return open.size();
+    }
+
+    private Set<String> pitIds() throws Exception {
+        Set<String> ids = new HashSet<>();
+        JSON.readTree(http("GET", "/_search/point_in_time/_all", null)).path("pits")
+                .forEach(p -> ids.add(p.path("pit_id").asText()));
+        return ids;
     }
 
     /** True when the point in time still answers a search. */
