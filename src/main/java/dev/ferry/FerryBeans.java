@@ -3,6 +3,7 @@ package dev.ferry;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ferry.accounting.PipelineMetrics;
+import dev.ferry.accounting.ResidentMemoryGauge;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.Runs;
 import dev.ferry.health.CircuitBreakerGauges;
@@ -59,6 +60,7 @@ public class FerryBeans implements CamelConfiguration {
             for (Pipeline p : Pipeline.values()) {
                 metrics.register(p.id());
             }
+            ResidentMemoryGauge.register(metrics.registry());
         });
         context.addStartupListener(new StartupListener() {
             @Override

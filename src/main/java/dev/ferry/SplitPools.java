@@ -1,10 +1,15 @@
 package dev.ferry;
 
+import dev.ferry.accounting.PipelineMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ThreadPoolProfile;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 
 /**
  * Thread pools for the parallel streaming splits: a fixed number of threads and one first-in first-out queue that
@@ -32,6 +37,32 @@ public final class SplitPools {
         profile.setMaxQueueSize(Integer.MAX_VALUE); // Camel reads 0 or less as no queue at all
         profile.setAllowCoreThreadTimeOut(false);
         profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort); // only once the pool is shut down
-        return context.getExecutorServiceManager().newThreadPool(source, name, profile);
+        ExecutorService pool = context.getExecutorServiceManager().newThreadPool(source, name, profile);
+        if (pool instanceof ThreadPoolExecutor executor) {
+            BlockingQueue<Runnable> queue = executor.getQueue();
+            // at start-up, once Camel has bound the registry /observe/metrics shows (at once if already started)
+            try {
+                context.addStartupListener((ctx, alreadyStarted) -> {
+                    PipelineMetrics metrics = ctx.getRegistry().lookupByNameAndType("pipelineMetrics", PipelineMetrics.class);
+                    if (metrics != null) {
+                        registerQueueDepth(metrics.registry(), name, queue);
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException("could not register the queue depth gauge of pool " + name, e);
+            }
+        }
+        return pool;
+    }
+
+    /**
+     * {@code ferry_pool_queue_depth{pool, pipeline}}: the tasks waiting in the pool's queue (pieces of work and split
+     * steps not yet started). About a piece and a step per split when the pool keeps up with the source.
+     */
+    static void registerQueueDepth(MeterRegistry registry, String name, BlockingQueue<Runnable> queue) {
+        Gauge.Builder<BlockingQueue<Runnable>> gauge = Gauge.builder("ferry.pool.queue_depth", queue, BlockingQueue::size)
+                .description("Tasks waiting in a split pool's queue").tag("pool", name).strongReference(true);
+        Pipeline.ofRouteId(name).ifPresent(p -> gauge.tag("pipeline", p.id()));
+        gauge.register(registry);
     }
 }

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 /**
  * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
  * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
- * {@code ferry_records_retried_total}; damaged sources: {@code ferry_objects_unreadable_total} and
+ * {@code ferry_records_retried_total}; {@code ferry_throttled_total} (answers asking Ferry to slow down); damaged sources: {@code ferry_objects_unreadable_total} and
  * {@code ferry_unread_bytes_total} (not records: nobody knows how many lines the unread bytes held); runs:
  * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}, {@code ferry_runs_unbalanced_total} (failed
  * because records were unaccounted for); gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and
@@ -30,7 +30,9 @@ public final class PipelineMetrics {
                 "Sources (S3 objects) damaged past some point: read up to it, kept whole as a dead letter"),
         UNREAD_BYTES("ferry.unread_bytes", "Stored bytes of unreadable sources left unread after the damage"),
         RUNS_SUCCEEDED("ferry.runs.succeeded", "Runs that ended with every record accounted for"),
-        RUNS_FAILED("ferry.runs.failed", "Runs that failed loudly");
+        RUNS_FAILED("ferry.runs.failed", "Runs that failed loudly"),
+        THROTTLED("ferry.throttled",
+                "Answers in which a server asked Ferry to slow down: HTTP 429, OpenSearch bulk items refused with 429 or rejected execution");
 
         final String meterName;
         final String help;

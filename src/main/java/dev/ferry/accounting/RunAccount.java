@@ -68,6 +68,12 @@ public final class RunAccount {
         return this;
     }
 
+    /** Answers in which the server asked to slow down (429, rejected execution): {@code ferry_throttled_total} only. */
+    public RunAccount throttled(long n) {
+        metrics.add(pipeline, PipelineMetrics.Count.THROTTLED, n);
+        return this;
+    }
+
     /**
      * The source is damaged past some point (not a record: the lines after the damage cannot be counted): counted in
      * {@code ferry_objects_unreadable_total} and {@code ferry_unread_bytes_total}, and said in the summary.

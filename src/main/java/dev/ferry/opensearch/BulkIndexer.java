@@ -76,6 +76,17 @@ public final class BulkIndexer implements AutoCloseable {
 
     /** How one bulk response sorted the documents sent. */
     public record Sorted(int indexed, List<Failure> retryable, List<Failure> rejected) {
+
+        /** Items the cluster refused as too busy (429, rejected execution): it asked Ferry to slow down. */
+        public int throttled() {
+            int n = 0;
+            for (Failure f : retryable) {
+                if (BulkItemClassifier.throttled(f.status(), f.errorType())) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     public BulkIndexer(Supplier<RestClient> clientFactory, int maxRetries, long initialDelayMs, long maxDelayMs,
@@ -102,11 +113,15 @@ public final class BulkIndexer implements AutoCloseable {
             Sorted sorted;
             try {
                 sorted = sort(pending, send(pending));
+                job.run().throttled(sorted.throttled());
             } catch (ResponseException e) {
                 int status = e.getResponse().getStatusLine().getStatusCode();
                 if (!BulkItemClassifier.retryableRequest(status, e.getMessage())) {
                     throw new IllegalStateException("OpenSearch refused a bulk request for " + job.bucket() + '/'
                             + job.key() + " with status " + status + ": " + excerpt(e.getMessage()), e);
+                }
+                if (status == 429) {
+                    job.run().throttled(1); // one answer for the whole request
                 }
                 sorted = allRetryable(pending, status, "http_" + status, excerpt(e.getMessage()));
             } catch (IOException e) {

@@ -36,6 +36,11 @@ public final class BulkItemClassifier {
         return Outcome.REJECTED;
     }
 
+    /** The cluster asked to slow down: 429, or a thread pool's queue full (rejected execution). */
+    public static boolean throttled(int status, String errorType) {
+        return status == 429 || (errorType != null && errorType.endsWith("rejected_execution_exception"));
+    }
+
     /** Status codes a whole bulk request may be retried on (besides I/O failures, which are always retried). */
     public static boolean retryableStatus(int status) {
         return status == 429 || status >= 500;

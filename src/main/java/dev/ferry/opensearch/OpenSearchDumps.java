@@ -661,6 +661,9 @@ public final class OpenSearchDumps {
             LOG.warn("dump {} slice {}: {}; the page is fetched again in {} ms (retry {} of {})", dump.dumpId, slice,
                     failure.getMessage(), delay, retry, backoff.maxRetries());
             dump.run.retried(1);
+            if (failure.throttled()) {
+                dump.run.throttled(1);
+            }
             try {
                 return !dump.failsWithin(delay);
             } catch (InterruptedException e) {

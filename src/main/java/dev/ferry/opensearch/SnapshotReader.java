@@ -96,7 +96,7 @@ public final class SnapshotReader {
         if (r.statusCode() != 200) {
             throw new OpenSearchReadException("OpenSearch " + r.request().uri().getAuthority() + " answered "
                     + r.statusCode() + " to closing a point in time: " + r.body().substring(0, Math.min(500, r.body().length())),
-                    null, retryable(r.statusCode()));
+                    r.statusCode());
         }
         return true;
     }
@@ -206,7 +206,7 @@ public final class SnapshotReader {
             String host = r.request().uri().getAuthority();
             throw new OpenSearchReadException("OpenSearch " + host + " answered " + r.statusCode() + " to a page of slice "
                     + slice + (r.statusCode() == 404 ? " (the point in time is gone: expired after its keep-alive, or"
-                    + " released)" : "") + ": " + text, null, retryable(r.statusCode()));
+                    + " released)" : "") + ": " + text, r.statusCode());
         }
         return r.body();
     }
@@ -341,7 +341,7 @@ public final class SnapshotReader {
             String body = r.body();
             throw new OpenSearchReadException("OpenSearch " + r.request().uri().getAuthority() + " answered "
                     + r.statusCode() + " to " + r.request().method() + " " + r.request().uri().getPath() + ": "
-                    + (body.length() > 2000 ? body.substring(0, 2000) : body), null, retryable(r.statusCode()));
+                    + (body.length() > 2000 ? body.substring(0, 2000) : body), r.statusCode());
         }
         try {
             return MAPPER.readTree(r.body());
@@ -372,6 +372,7 @@ public final class SnapshotReader {
     /** A failure reading the snapshot, naming the host and the cause; carries no credentials. */
     public static final class OpenSearchReadException extends RuntimeException {
         private final boolean retryable;
+        private final int status; // of OpenSearch's answer; 0 when there was none
 
         public OpenSearchReadException(String message) {
             this(message, null, false);
@@ -384,6 +385,19 @@ public final class SnapshotReader {
         public OpenSearchReadException(String message, Throwable cause, boolean retryable) {
             super(message, cause);
             this.retryable = retryable;
+            this.status = 0;
+        }
+
+        /** OpenSearch answered with this HTTP status: retryable when 429 or 5xx. */
+        OpenSearchReadException(String message, int status) {
+            super(message);
+            this.retryable = SnapshotReader.retryable(status);
+            this.status = status;
+        }
+
+        /** OpenSearch answered 429: it asked Ferry to slow down ({@code ferry_throttled_total}). */
+        public boolean throttled() {
+            return status == 429;
         }
 
         /**

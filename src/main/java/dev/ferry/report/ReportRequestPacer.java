@@ -51,6 +51,7 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
     private String lastFailure;
     private boolean stopping;
     private boolean waiting;
+    private Runnable onThrottled = () -> { };
 
     /**
      * @param baseUrl the report server's URL, for the host:port messages name
@@ -61,6 +62,11 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
         this.retryAfterMaxMs = retryAfterMaxMs;
         this.readTimeoutMs = readTimeoutMs;
         this.server = hostAndPort(baseUrl);
+    }
+
+    /** Called for each 429 the report server answers ({@code ferry_throttled_total}). */
+    public synchronized void onThrottled(Runnable count) {
+        this.onThrottled = count;
     }
 
     public synchronized long millisUntilNextRequest() {
@@ -150,6 +156,9 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
             long now = System.currentTimeMillis();
             String statusText = http.getStatusText() == null ? "" : " " + http.getStatusText();
             String wait = "";
+            if (http.getStatusCode() == 429) {
+                onThrottled.run();
+            }
             if (http.getStatusCode() == 429 || http.getStatusCode() == 503) {
                 long asked = retryAfterMillis(header(http.getResponseHeaders(), "Retry-After"), now);
                 if (asked > 0) {

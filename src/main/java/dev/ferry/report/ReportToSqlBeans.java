@@ -38,6 +38,8 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         registry.bind("reportWindowPlanner", new ReportWindowPlanner(settings, dataSource, runState, Clock.systemUTC()));
         ReportRequestPacer pacer = new ReportRequestPacer(settings.minRequestIntervalMs(), settings.maxRenderMs(),
                 settings.retryAfterMaxMs(), settings.readTimeoutMs(), settings.baseUrl());
+        pacer.onThrottled(() -> runs.metrics().add(dev.ferry.Pipeline.REPORT_TO_SQL.id(),
+                dev.ferry.accounting.PipelineMetrics.Count.THROTTLED, 1));
         registry.bind("reportRunRecorder", new ReportRunRecorder(runs, runState, settings.reportKey(), pacer));
         registry.bind("reportRequest", new ReportRequest(settings));
         registry.bind("reportRequestPacer", pacer);

@@ -250,6 +250,7 @@ class ObservabilityBoardTest {
             assertThat(maxima.get("Dead-lettered in the time range#A [s3-to-opensearch]")[0]).isPositive();
             assertThat(maxima.get("Failed runs in the time range#A [report-to-sql]")[0]).isZero();
             assertThat(maxima.get("Heap#A")[0]).isPositive();
+            assertThat(maxima.get("Process memory and CPU#A")[0]).as("RSS").isGreaterThan(10 * 1024 * 1024);
 
             // 3. the rules evaluate without error against Ferry's real series, and the demo's dead letters fire
             for (JsonNode group : get(api, "/api/v1/rules").path("data").path("groups")) {

@@ -37,6 +37,8 @@ class BulkIndexerSortTest {
         BulkIndexer.Sorted sorted = BulkIndexer.sort(List.of(doc(1), doc(2), doc(3), doc(4), doc(5)), items);
         assertThat(sorted.indexed()).isEqualTo(2);
         assertThat(sorted.retryable()).extracting(f -> f.doc().line()).containsExactly(2L, 5L);
+        // the 429 es_rejected_execution_exception asked Ferry to slow down; the 503 unavailable shard did not
+        assertThat(sorted.throttled()).isEqualTo(1);
         assertThat(sorted.rejected()).singleElement().satisfies(f -> {
             assertThat(f.doc().line()).isEqualTo(3);
             assertThat(f.status()).isEqualTo(400);
@@ -44,6 +46,19 @@ class BulkIndexerSortTest {
             assertThat(f.reason()).startsWith("failed to parse field [price] of type [long]")
                     .endsWith("(caused by illegal_argument_exception: For input string: \"abc\")");
         });
+    }
+
+    @Test
+    void itemsRefusedAsTooBusyCountAsThrottled() {
+        List<BulkIndexer.ItemResult> items = List.of(new BulkIndexer.ItemResult(429, null, null),
+                new BulkIndexer.ItemResult(500, "opensearch_rejected_execution_exception", "queue full"),
+                new BulkIndexer.ItemResult(429, "es_rejected_execution_exception", "rejected execution"),
+                new BulkIndexer.ItemResult(503, "unavailable_shards_exception", "primary shard is not active"),
+                new BulkIndexer.ItemResult(500, "circuit_breaking_exception", "data too large"),
+                new BulkIndexer.ItemResult(201, null, null));
+        BulkIndexer.Sorted sorted = BulkIndexer.sort(List.of(doc(1), doc(2), doc(3), doc(4), doc(5), doc(6)), items);
+        assertThat(sorted.retryable()).hasSize(5);
+        assertThat(sorted.throttled()).isEqualTo(3);
     }
 
     @Test

@@ -57,6 +57,9 @@ class ReportToSqlPacingTest {
                 assertThat(run.retried()).isEqualTo(2);
                 assertThat(run.written()).isEqualTo(40);
                 assertThat(run.read()).isEqualTo(run.written() + run.duplicate() + run.deadLettered());
+                // the 429 asked Ferry to slow down; the 503 (unavailable) is not counted as throttling
+                assertThat(ferry.get("metrics").body()).contains("ferry_throttled_total{pipeline=\"report-to-sql\"} 1.0")
+                        .contains("ferry_throttled_total{pipeline=\"s3-to-opensearch\"} 0.0");
             }
             List<ReportServer.RecordedRequest> requests = server.authenticatedRequests();
             assertThat(requests).extracting(ReportServer.RecordedRequest::status).containsExactly(429, 503, 200);

@@ -191,8 +191,13 @@ class S3ToOpenSearchTest {
                 assertThat(retried).as("429 rejections were met and retried").isPositive();
                 assertThat(f.keys(f.bucket, "")).isEmpty(); // done-action=delete
                 assertThat(f.keys(f.deadLetterBucket, "")).isEmpty();
-                assertThat(ferry.get("metrics").body())
-                        .contains("ferry_records_retried_total{pipeline=\"s3-to-opensearch\"} " + (double) retried);
+                String metrics = ferry.get("metrics").body();
+                assertThat(metrics).contains("ferry_records_retried_total{pipeline=\"s3-to-opensearch\"} " + (double) retried);
+                // the rejections are the cluster asking Ferry to slow down: each a retried item
+                java.util.regex.Matcher throttled = java.util.regex.Pattern
+                        .compile("ferry_throttled_total\\{pipeline=\"s3-to-opensearch\"} (\\S+)").matcher(metrics);
+                assertThat(throttled.find()).as(metrics).isTrue();
+                assertThat(Double.parseDouble(throttled.group(1))).isPositive().isLessThanOrEqualTo(retried);
             }
         }
     }
