@@ -18,6 +18,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -79,6 +80,15 @@ public class FerryBeans implements CamelConfiguration {
         context.getRegistry().bind("ferryS3Client", s3);
         HikariDataSource dataSource = dataSource(pc);
         context.getRegistry().bind("ferryDataSource", dataSource);
+        // Camel stops services after the routes: the pool and the S3 client close once no run can use them, so a
+        // stopped Ferry holds no connection (and an embedded H2 file database is really closed, not left open).
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                dataSource.close();
+                s3.close();
+            }
+        }, true, true);
 
         Set<Pipeline.Service> needed = EnumSet.noneOf(Pipeline.Service.class);
         Set<String> buckets = new TreeSet<>();
