@@ -104,8 +104,18 @@ public final class LocalPrometheus implements AutoCloseable {
                 "--log.level=warn"));
         URI url = URI.create("http://127.0.0.1:" + port);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        child.awaitReady(Duration.ofSeconds(60), () -> http.send(HttpRequest.newBuilder(url.resolve("/-/ready"))
-                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        // Ready, and already scraping (Ferry is not up yet, so the attempt failed): its target discovery hands the
+        // target over only after a few seconds, and a demo that finished by then would be seen with its final counts
+        // from the first sample on, so every rate would read zero.
+        child.awaitReady(Duration.ofSeconds(60), () -> {
+            if (http.send(HttpRequest.newBuilder(url.resolve("/-/ready")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                return false;
+            }
+            String targets = http.send(HttpRequest.newBuilder(url.resolve("/api/v1/targets?state=active"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return targets.contains("\"lastScrape\"") && !targets.contains("\"lastScrape\":\"0001-01-01");
+        });
         current = new LocalPrometheus(child, url);
         return current;
     }

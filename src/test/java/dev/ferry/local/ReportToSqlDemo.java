@@ -47,7 +47,8 @@ public final class ReportToSqlDemo implements PipelineDemo, AutoCloseable {
         s.put("ferry.report-to-sql.until", START.plusHours(WINDOWS).toString());
         s.put("ferry.report-to-sql.window-hours", "1");
         s.put("ferry.report-to-sql.max-catch-up-windows", String.valueOf(WINDOWS));
-        s.put("ferry.report-to-sql.initial-delay-ms", "1000");
+        // a few scrapes of a local Prometheus see the counters at zero before the first window loads
+        s.put("ferry.report-to-sql.initial-delay-ms", "3000");
         s.put("ferry.report-to-sql.min-request-interval-ms", "500");
         return s;
     }
