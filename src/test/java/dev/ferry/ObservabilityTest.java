@@ -61,7 +61,7 @@ class ObservabilityTest {
             run.read(5).written(4);
             runs.finish(run);
             assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
-            assertThat(run.failure()).contains("records unaccounted for: read=5 but written+duplicate+dead_lettered=4");
+            assertThat(run.failure()).contains("records unaccounted for: read=5 but written+duplicate+filtered+dead_lettered=4");
             assertThat(runs.metrics().value("s3-to-opensearch", PipelineMetrics.Count.RUNS_FAILED)).isEqualTo(1.0);
             assertThat(ferry.get("metrics").body()).contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 1.0")
                     .contains("ferry_runs_unbalanced_total{pipeline=\"s3-to-opensearch\"} 1.0")

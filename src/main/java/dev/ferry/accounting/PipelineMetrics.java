@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * Ferry's per-pipeline counters, scraped at {@code /observe/metrics}. Records: {@code ferry_records_read_total},
- * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_dead_lettered_total},
+ * {@code ferry_records_written_total}, {@code ferry_records_duplicate_total}, {@code ferry_records_filtered_total}, {@code ferry_records_dead_lettered_total},
  * {@code ferry_records_retried_total}; {@code ferry_throttled_total} (answers asking Ferry to slow down); damaged sources: {@code ferry_objects_unreadable_total} and
  * {@code ferry_unread_bytes_total} (not records: nobody knows how many lines the unread bytes held); runs:
  * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}, {@code ferry_runs_unbalanced_total} (failed
@@ -24,6 +24,7 @@ public final class PipelineMetrics {
         READ("ferry.records.read", "Records read from the source"),
         WRITTEN("ferry.records.written", "Records written to the target"),
         DUPLICATE("ferry.records.duplicate", "Records skipped as duplicates of records already written"),
+        FILTERED("ferry.records.filtered", "Records dropped on purpose by a route's transform (a drop condition)"),
         DEAD_LETTERED("ferry.records.dead_lettered", "Records sent to a dead letter (rejects table or bucket) with a reason"),
         RETRIED("ferry.records.retried", "Records (or requests) retried after a transient failure"),
         UNREADABLE("ferry.objects.unreadable",

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ledger of one run of one pipeline (one report window, one S3 object, one dump). Every record read must end
- * written, duplicate or dead-lettered; {@link Runs#finish} refuses to call a run that does not balance a success.
+ * written, duplicate, filtered (dropped on purpose by a route's transform) or dead-lettered; {@link Runs#finish}
+ * refuses to call a run that does not balance a success.
  */
 public final class RunAccount {
 
@@ -21,6 +22,7 @@ public final class RunAccount {
     private final LongAdder read = new LongAdder();
     private final LongAdder written = new LongAdder();
     private final LongAdder duplicate = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder retried = new LongAdder();
     private final AtomicLong peakUnaccounted = new AtomicLong();
@@ -56,6 +58,13 @@ public final class RunAccount {
         return this;
     }
 
+    /** Records a route's transform dropped on purpose (a drop condition): read, and accounted for, but not written. */
+    public RunAccount filtered(long n) {
+        filtered.add(n);
+        metrics.add(pipeline, PipelineMetrics.Count.FILTERED, n);
+        return this;
+    }
+
     public RunAccount deadLettered(long n) {
         deadLettered.add(n);
         metrics.add(pipeline, PipelineMetrics.Count.DEAD_LETTERED, n);
@@ -87,7 +96,7 @@ public final class RunAccount {
 
     /** Records not yet accounted for; zero when the run balances. */
     public long unaccounted() {
-        return read.sum() - written.sum() - duplicate.sum() - deadLettered.sum();
+        return read.sum() - written.sum() - duplicate.sum() - filtered.sum() - deadLettered.sum();
     }
 
     /**
@@ -114,6 +123,7 @@ public final class RunAccount {
     public long read() { return read.sum(); }
     public long written() { return written.sum(); }
     public long duplicate() { return duplicate.sum(); }
+    public long filtered() { return filtered.sum(); }
     public long deadLettered() { return deadLettered.sum(); }
     public long retried() { return retried.sum(); }
     public Status status() { return status.get(); }
@@ -128,9 +138,9 @@ public final class RunAccount {
 
     /** One line, the same in the log, in local mode and in tests. */
     public String summary() {
-        return String.format("pipeline=%s run=%s subject=%s status=%s read=%d written=%d duplicate=%d dead_lettered=%d"
+        return String.format("pipeline=%s run=%s subject=%s status=%s read=%d written=%d duplicate=%d filtered=%d dead_lettered=%d"
                         + " retried=%d in_flight_peak=%d seconds=%.1f%s", pipeline, runId, subject, status(), read(), written(),
-                duplicate(), deadLettered(), retried(), peakUnaccounted(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"')
+                duplicate(), filtered(), deadLettered(), retried(), peakUnaccounted(), elapsed().toMillis() / 1000.0, failure == null ? "" : " reason=\"" + failure + '"')
                 + (unreadable == null ? "" : " unreadable=\"" + unreadable + '"');
     }
 

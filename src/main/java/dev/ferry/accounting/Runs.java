@@ -44,7 +44,7 @@ public final class Runs {
         long missing = run.unaccounted();
         if (missing != 0) {
             return close(run, RunAccount.Status.FAILED, "records unaccounted for: read=" + run.read()
-                    + " but written+duplicate+dead_lettered=" + (run.read() - missing), true);
+                    + " but written+duplicate+filtered+dead_lettered=" + (run.read() - missing), true);
         }
         return close(run, RunAccount.Status.SUCCEEDED, null, false);
     }

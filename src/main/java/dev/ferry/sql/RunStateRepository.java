@@ -26,7 +26,7 @@ public final class RunStateRepository {
     /** One row of the table, as tests and operators read it. */
     public record RunRecord(String runId, String report, LocalDateTime windowStart, LocalDateTime windowEnd,
                             LocalDateTime startedAt, LocalDateTime endedAt, long read, long inserted, long duplicate,
-                            long rejected, Status status, String error) {
+                            long filtered, long rejected, Status status, String error) {
     }
 
     private static final int MAX_ERROR = 4000;
@@ -44,8 +44,8 @@ public final class RunStateRepository {
     public void begin(RunAccount run, String report, LocalDateTime windowStart, LocalDateTime windowEnd) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (run_id, report, window_start, window_end,"
-                     + " started_at, rows_read, rows_inserted, rows_duplicate, rows_rejected, status)"
-                     + " VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?)")) {
+                     + " started_at, rows_read, rows_inserted, rows_duplicate, rows_filtered, rows_rejected, status)"
+                     + " VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, ?)")) {
             ps.setString(1, run.runId());
             ps.setString(2, report);
             ps.setObject(3, windowStart);
@@ -59,15 +59,17 @@ public final class RunStateRepository {
     public void end(RunAccount run, Status status, String error) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET ended_at = ?, rows_read = ?,"
-                     + " rows_inserted = ?, rows_duplicate = ?, rows_rejected = ?, status = ?, error = ? WHERE run_id = ?")) {
+                     + " rows_inserted = ?, rows_duplicate = ?, rows_filtered = ?, rows_rejected = ?, status = ?, error = ?"
+                     + " WHERE run_id = ?")) {
             ps.setObject(1, now());
             ps.setLong(2, run.read());
             ps.setLong(3, run.written());
             ps.setLong(4, run.duplicate());
-            ps.setLong(5, run.deadLettered());
-            ps.setString(6, status.name());
-            ps.setString(7, error == null ? null : error.length() <= MAX_ERROR ? error : error.substring(0, MAX_ERROR));
-            ps.setString(8, run.runId());
+            ps.setLong(5, run.filtered());
+            ps.setLong(6, run.deadLettered());
+            ps.setString(7, status.name());
+            ps.setString(8, error == null ? null : error.length() <= MAX_ERROR ? error : error.substring(0, MAX_ERROR));
+            ps.setString(9, run.runId());
             ps.executeUpdate();
         }
     }
@@ -144,7 +146,7 @@ public final class RunStateRepository {
     public Optional<RunRecord> find(String runId) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT run_id, report, window_start, window_end, started_at,"
-                     + " ended_at, rows_read, rows_inserted, rows_duplicate, rows_rejected, status, error FROM " + table
+                     + " ended_at, rows_read, rows_inserted, rows_duplicate, rows_filtered, rows_rejected, status, error FROM " + table
                      + " WHERE run_id = ?")) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -154,8 +156,8 @@ public final class RunStateRepository {
                 return Optional.of(new RunRecord(rs.getString(1).trim(), rs.getString(2),
                         rs.getObject(3, LocalDateTime.class), rs.getObject(4, LocalDateTime.class),
                         rs.getObject(5, LocalDateTime.class), rs.getObject(6, LocalDateTime.class), rs.getLong(7),
-                        rs.getLong(8), rs.getLong(9), rs.getLong(10), Status.valueOf(rs.getString(11).trim()),
-                        rs.getString(12)));
+                        rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), Status.valueOf(rs.getString(12).trim()),
+                        rs.getString(13)));
             }
         }
     }
