@@ -97,7 +97,7 @@ bench_measure() {
 bench_ferry_accounted() {
   local port=$1 pipeline=$2
   curl -fs "http://127.0.0.1:$port/observe/metrics" 2>/dev/null | awk -v p="pipeline=\"$pipeline\"" '
-    ($1 ~ /^ferry_records_(written|duplicate|dead_lettered)_total/ && index($1, p)) { s += $2 } END { printf "%d", s }'
+    ($1 ~ /^ferry_records_(written|duplicate|filtered|dead_lettered)_total/ && index($1, p)) { s += $2 } END { printf "%d", s }'
 }
 
 # bench_ferry_until <pipeline> <case> <target> <records> <expected-accounted> [KEY=VALUE ...]

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.ferry.s3.DocumentBatch;
 import dev.ferry.s3.ObjectJob;
 import io.github.resilience4j.core.IntervalFunction;
 import org.apache.camel.Exchange;
@@ -97,12 +98,16 @@ public final class BulkIndexer implements AutoCloseable {
         this.progressEveryMillis = progressEveryMillis;
     }
 
-    /** Camel entry point: the body is this batch's documents; the object's job is on the exchange. */
+    /** Camel entry point: the body is this batch's documents (after the transform); the object's job is on the exchange. */
     public void index(Exchange exchange) {
-        @SuppressWarnings("unchecked")
-        List<IndexDoc> docs = exchange.getMessage().getBody(List.class);
+        Object body = exchange.getMessage().getBody();
+        if (!(body instanceof DocumentBatch batch)) {
+            throw new IllegalArgumentException("the bulk step takes the document batch the transform route was given;"
+                    + " it got " + (body == null ? "an empty body" : body.getClass().getName())
+                    + " (a step in s3-to-opensearch-transform replaced the body)");
+        }
         ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
-        index(docs, job);
+        index(batch.records(), job);
         exchange.getMessage().setBody(null); // the batch is done: do not keep it alive in the split's result
     }
 

@@ -49,8 +49,17 @@ public final class DeadLetterSpool implements Closeable {
         }
     }
 
-    /** A document OpenSearch rejected (or that ran out of retries). */
+    /** A document OpenSearch rejected (or that ran out of retries), as it was sent. */
     public synchronized void rejected(IndexDoc doc, int status, String errorType, String reason) {
+        write(doc, status, errorType, reason, doc.source());
+    }
+
+    /** A document a route's transform sent to the dead letters (a dead-letter condition, a date it could not read), as read. */
+    public synchronized void rejectedByTransform(IndexDoc doc, String reason) {
+        write(doc, 0, "transform", reason, doc.sourceAsRead());
+    }
+
+    private void write(IndexDoc doc, int status, String errorType, String reason, String source) {
         try {
             begin(doc.line(), status, errorType, reason);
             json.writeObjectFieldStart("document");
@@ -60,7 +69,7 @@ public final class DeadLetterSpool implements Closeable {
                 json.writeStringField("_routing", doc.routing());
             }
             json.writeFieldName("_source");
-            json.writeRawValue(doc.source());
+            json.writeRawValue(source);
             json.writeEndObject();
             end();
         } catch (IOException e) {

@@ -81,8 +81,11 @@ public final class ObjectJobs {
         return job(exchange).lines();
     }
 
-    /** Counts a batch as read and turns it into documents; a line that cannot be one is dead-lettered here. */
-    public List<IndexDoc> parse(Exchange exchange) {
+    /**
+     * Counts a batch as read and turns it into documents, the body of the transform stage; a line that cannot be one
+     * is dead-lettered here.
+     */
+    public DocumentBatch parse(Exchange exchange) {
         ObjectJob job = job(exchange);
         @SuppressWarnings("unchecked")
         List<SourceLine> lines = exchange.getMessage().getBody(List.class);
@@ -98,7 +101,7 @@ public final class ObjectJobs {
                 LOG.warn("dead letter {}/{} line {}: {}", job.bucket(), job.key(), line.number(), parsed.reason());
             }
         }
-        return docs;
+        return new DocumentBatch(job, docs);
     }
 
     /**
