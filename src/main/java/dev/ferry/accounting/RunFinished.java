@@ -38,7 +38,7 @@ public final class RunFinished {
         duplicate = run.duplicate();
         deadLettered = run.deadLettered();
         retried = run.retried();
-        unaccounted = read - written - duplicate - deadLettered;
+        unaccounted = run.unaccounted();
         failure = run.failure();
         unreadable = run.unreadable();
         started = run.started();
