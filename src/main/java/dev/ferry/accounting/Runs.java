@@ -92,7 +92,7 @@ public final class Runs {
             events.accept(RunFinished.of(run));
         } catch (RuntimeException e) {
             metrics.add(run.pipeline(), PipelineMetrics.Count.RUN_EVENTS_FAILED, 1);
-            LOG.error("run event of {} run {} not sent: {}", run.pipeline(), run.runId(), e.toString());
+            LOG.error("run event of {} run {} not sent: {}", run.pipeline(), run.runId(), RunEvents.describe(e));
         }
     }
 

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -41,17 +42,19 @@ class NotifyOnDeadLettersExampleTest {
     record Post(String method, String path, String contentType, String pipelineHeader, String body) { }
 
     @Test
-    void aRunThatDeadLettersIsPostedToTheWebhookOnceAsJsonAndACleanRunIsNot(@TempDir Path routes) throws Exception {
+    void aRunThatDeadLettersIsPostedToTheWebhookOnceAsJsonACleanRunIsNotAndARefusingWebhookChangesNoRun(@TempDir Path routes)
+            throws Exception {
         ExampleRoutes example = ExampleRoutes.apply("notify-on-dead-letters", routes);
         assertThat(example.replaced()).contains("route:ferry-run-finished");
 
         List<Post> posts = new CopyOnWriteArrayList<>();
+        AtomicInteger answer = new AtomicInteger(204);
         HttpServer webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         webhook.createContext("/", exchange -> {
             posts.add(new Post(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestHeaders().getFirst("FerryPipeline"),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-            exchange.sendResponseHeaders(204, -1);
+            exchange.sendResponseHeaders(answer.get(), -1);
             exchange.close();
         });
         webhook.start();
@@ -127,6 +130,22 @@ class NotifyOnDeadLettersExampleTest {
             assertThat(event.get("unaccounted").asLong()).isZero();
             assertThat(ferry.get("metrics").body())
                     .contains("ferry_run_events_failed_total{pipeline=\"s3-to-opensearch\"} 0.0");
+
+            // the webhook now refuses: the next object's run is not changed by it, and is marked done as usual
+            answer.set(500);
+            client.putObject(b -> b.bucket(bucket).key("incoming/bad-again.ndjson"),
+                    RequestBody.fromString("{\"n\":1}\n{\"n\":\n"));
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    client.listObjectsV2(b -> b.bucket(bucket).prefix("processed/")).contents().size() == 3);
+            RunAccount refused = run(runs, bucket + "/incoming/bad-again.ndjson");
+            assertThat(refused.status()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(refused.read()).isEqualTo(2);
+            assertThat(refused.written()).isEqualTo(1);
+            assertThat(refused.deadLettered()).isEqualTo(1);
+            assertThat(posts).hasSize(2);
+            assertThat(ferry.get("metrics").body())
+                    .contains("ferry_run_events_failed_total{pipeline=\"s3-to-opensearch\"} 1.0")
+                    .contains("ferry_runs_failed_total{pipeline=\"s3-to-opensearch\"} 0.0");
         } finally {
             webhook.stop(0);
         }
