@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.ResidentMemoryGauge;
 import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunEvents;
 import dev.ferry.accounting.Runs;
 import dev.ferry.health.CircuitBreakerGauges;
 import dev.ferry.health.DatabaseReachabilityCheck;
@@ -52,7 +53,8 @@ public class FerryBeans implements CamelConfiguration {
         Map<String, Object> all = pc.loadPropertiesAsMap();
 
         PipelineMetrics metrics = new PipelineMetrics(() -> findMeterRegistry(context));
-        Runs runs = new Runs(metrics);
+        // every finished run goes to direct:ferry-run-finished (routes/run-events.camel.yaml), synchronously
+        Runs runs = new Runs(metrics, new RunEvents(context, metrics));
         context.getRegistry().bind("pipelineMetrics", metrics);
         context.getRegistry().bind("runs", runs);
         context.getRegistry().bind("retryCounter", new RetryCounter(metrics));

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * {@code ferry_records_retried_total}; {@code ferry_throttled_total} (answers asking Ferry to slow down); damaged sources: {@code ferry_objects_unreadable_total} and
  * {@code ferry_unread_bytes_total} (not records: nobody knows how many lines the unread bytes held); runs:
  * {@code ferry_runs_succeeded_total}, {@code ferry_runs_failed_total}, {@code ferry_runs_unbalanced_total} (failed
- * because records were unaccounted for); gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and
+ * because records were unaccounted for), {@code ferry_run_events_failed_total} (the run-finished event's route threw); gauges {@code ferry_runs_in_progress}, {@code ferry_last_run_seconds} and
  * {@code ferry_last_success_timestamp_seconds}. Each is tagged {@code pipeline}.
  */
 public final class PipelineMetrics {
@@ -33,7 +33,9 @@ public final class PipelineMetrics {
         RUNS_SUCCEEDED("ferry.runs.succeeded", "Runs that ended with every record accounted for"),
         RUNS_FAILED("ferry.runs.failed", "Runs that failed loudly"),
         THROTTLED("ferry.throttled",
-                "Answers in which a server asked Ferry to slow down: HTTP 429, OpenSearch bulk items refused with 429 or rejected execution");
+                "Answers in which a server asked Ferry to slow down: HTTP 429, OpenSearch bulk items refused with 429 or rejected execution"),
+        RUN_EVENTS_FAILED("ferry.run_events.failed",
+                "Run-finished events whose route (direct:ferry-run-finished) failed: the run's outcome stands, the event is not sent again");
 
         final String meterName;
         final String help;

@@ -10,10 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Opens and closes {@link RunAccount}s and remembers the most recent ones for the run summary. Bound in Camel's
- * registry as {@code runs}, so routes and beans share one ledger.
+ * registry as {@code runs}, so routes and beans share one ledger. Every closed run is handed, as a
+ * {@link RunFinished}, to the run events ({@link RunEvents}: the route of {@code direct:ferry-run-finished}) after its
+ * outcome, counters and summary line are final.
  */
 public final class Runs {
 
@@ -23,9 +26,16 @@ public final class Runs {
     private final PipelineMetrics metrics;
     private final Map<String, RunAccount> active = new ConcurrentHashMap<>();
     private final Deque<RunAccount> finished = new ArrayDeque<>();
+    private final Consumer<RunFinished> events;
 
+    /** A ledger whose finished runs go nowhere but the log and the metrics. */
     public Runs(PipelineMetrics metrics) {
+        this(metrics, event -> { });
+    }
+
+    public Runs(PipelineMetrics metrics, Consumer<RunFinished> events) {
         this.metrics = metrics;
+        this.events = events;
     }
 
     public RunAccount begin(String pipeline, String subject) {
@@ -71,8 +81,19 @@ public final class Runs {
             } else {
                 LOG.error("run summary {}", run.summary());
             }
+            announce(run);
         }
         return run;
+    }
+
+    /** Whatever the events' route does, the run's outcome above stands and its caller goes on. */
+    private void announce(RunAccount run) {
+        try {
+            events.accept(RunFinished.of(run));
+        } catch (RuntimeException e) {
+            metrics.add(run.pipeline(), PipelineMetrics.Count.RUN_EVENTS_FAILED, 1);
+            LOG.error("run event of {} run {} not sent: {}", run.pipeline(), run.runId(), RunEvents.describe(e));
+        }
     }
 
     public Collection<RunAccount> active() {
