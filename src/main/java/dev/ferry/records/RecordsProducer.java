@@ -44,6 +44,9 @@ final class RecordsProducer extends DefaultProducer {
             try {
                 scratch.getMessage().setBody(record.view());
                 outcome = condition != null && !condition.matches(scratch) ? Outcome.KEEP : operation.apply(record, scratch);
+            } catch (UnsupportedOperationException e) {
+                throw new IllegalArgumentException("ferry-records:" + endpoint.operationName() + " cannot be used here: "
+                        + e.getMessage(), e); // a mistake in the route, not in the record: the run fails
             } catch (RuntimeException e) {
                 // a value this record cannot take (a field that is not an object, a bad number): the record's problem
                 outcome = Outcome.deadLetter("ferry-records:" + endpoint.operationName() + " failed: " + e.getMessage());

@@ -8,12 +8,20 @@ import java.util.List;
  * {@code ferry.report-to-sql.columns}: entries separated by {@code ;}, each
  * {@code ReportColumn = table_column : type [: required]}, e.g.
  * {@code Quantity = quantity : integer : required; Notes = notes : text(2000)}.
+ * An entry without a report column ({@code = plant_line : text(20)}) is a derived column: not in the report, empty
+ * until the route's transform sets it ({@code ferry-records:set?field=plant_line&value=...}); derived columns come
+ * after the report's, and are not part of a row's content hash (they are computed from it).
  */
 public record ColumnMapping(List<Column> columns) {
 
     public record Column(String reportColumn, String tableColumn, ColumnType type, boolean required) {
         public boolean loaded() {
             return !(type instanceof ColumnType.Skip);
+        }
+
+        /** Not in the report: set by the route's transform. */
+        public boolean derived() {
+            return reportColumn.isEmpty();
         }
     }
 
@@ -29,7 +37,7 @@ public record ColumnMapping(List<Column> columns) {
             }
             String reportColumn = entry.substring(0, eq).trim();
             String[] parts = entry.substring(eq + 1).split(":(?![^(]*\\))"); // a colon inside (...) belongs to the type
-            if (parts.length < 2 || parts.length > 3 || reportColumn.isEmpty()) {
+            if (parts.length < 2 || parts.length > 3) {
                 throw new IllegalArgumentException("'" + entry.trim() + "' is not ReportColumn = table_column : type [: required]");
             }
             String table = parts[0].trim();
@@ -40,20 +48,36 @@ public record ColumnMapping(List<Column> columns) {
             if (required && !parts[2].trim().equals("required")) {
                 throw new IllegalArgumentException("'" + parts[2].trim() + "' in '" + entry.trim() + "': only 'required' may follow the type");
             }
-            columns.add(new Column(reportColumn, table, ColumnType.parse(parts[1]), required));
+            Column column = new Column(reportColumn, table, ColumnType.parse(parts[1]), required);
+            if (!column.derived() && columns.stream().anyMatch(Column::derived)) {
+                throw new IllegalArgumentException("'" + entry.trim() + "' follows a derived column (= table_column : type):"
+                        + " derived columns come after the report's columns");
+            }
+            if (column.derived() && !column.loaded()) {
+                throw new IllegalArgumentException("'" + entry.trim() + "': a derived column cannot be skip");
+            }
+            columns.add(column);
         }
         if (columns.isEmpty()) {
             throw new IllegalArgumentException("no columns mapped");
         }
-        if (columns.stream().map(Column::reportColumn).distinct().count() != columns.size()) {
+        List<Column> fromReport = columns.stream().filter(c -> !c.derived()).toList();
+        if (fromReport.isEmpty()) {
+            throw new IllegalArgumentException("no report columns mapped");
+        }
+        if (fromReport.stream().map(Column::reportColumn).distinct().count() != fromReport.size()) {
             throw new IllegalArgumentException("a report column is mapped twice");
+        }
+        if (columns.stream().filter(Column::loaded).map(Column::tableColumn).distinct().count()
+                != columns.stream().filter(Column::loaded).count()) {
+            throw new IllegalArgumentException("a table column is mapped twice");
         }
         return new ColumnMapping(List.copyOf(columns));
     }
 
-    /** The header the report must send, in order. */
+    /** The header the report must send, in order (derived columns are not in it). */
     public List<String> reportColumns() {
-        return columns.stream().map(Column::reportColumn).toList();
+        return columns.stream().filter(c -> !c.derived()).map(Column::reportColumn).toList();
     }
 
     public List<Column> loadedColumns() {

@@ -19,6 +19,24 @@ public sealed interface ColumnType {
     /** The database value (Long, BigDecimal, LocalDateTime in UTC, String, Boolean); throws with the reason. */
     Object convert(String value) throws ConversionException;
 
+    /**
+     * A value a route's transform set, as the database value: null stays null, a value of the type's own class
+     * (Long, BigDecimal, LocalDateTime, String, Boolean) is checked like a converted one, anything else is converted
+     * from its text.
+     */
+    default Object accept(Object value) throws ConversionException {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof java.time.LocalDateTime t && this instanceof TimestampType) {
+            return t;
+        }
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            value = ((Number) value).longValue();
+        }
+        return convert(value instanceof BigDecimal d ? d.toPlainString() : value.toString());
+    }
+
     /** A canonical text of a converted value, so equal values hash equally however the report wrote them. */
     default String normalized(Object value) {
         return value.toString();

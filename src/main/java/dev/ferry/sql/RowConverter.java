@@ -14,10 +14,14 @@ public final class RowConverter {
 
     private final ColumnMapping mapping;
     private final RowHasher hasher;
+    private final int reportColumns;
+    private final LoadBatch.Columns columns;
 
     public RowConverter(ColumnMapping mapping, RowHasher hasher) {
         this.mapping = mapping;
         this.hasher = hasher;
+        this.reportColumns = mapping.reportColumns().size();
+        this.columns = new LoadBatch.Columns(mapping);
     }
 
     /** Converts a batch and counts its rows as read: a row is read once it is in a batch that will be accounted for. */
@@ -25,19 +29,23 @@ public final class RowConverter {
         if (run != null) {
             run.read(rows.size());
         }
-        return convert(rows);
+        return convertRows(rows, run);
     }
 
     public LoadBatch convert(List<ReportRow> rows) {
+        return convertRows(rows, null);
+    }
+
+    private LoadBatch convertRows(List<ReportRow> rows, RunAccount run) {
         List<LoadBatch.Row> converted = new ArrayList<>(rows.size());
         List<LoadBatch.Reject> rejects = new ArrayList<>();
         for (ReportRow row : rows) {
             String problem = null;
             Object[] values = new Object[mapping.columns().size()];
-            if (row.values().length != values.length) {
-                problem = row.values().length + " fields, expected " + values.length;
+            if (row.values().length != reportColumns) {
+                problem = row.values().length + " fields, expected " + reportColumns;
             } else {
-                for (int i = 0; i < values.length && problem == null; i++) {
+                for (int i = 0; i < reportColumns && problem == null; i++) {
                     ColumnMapping.Column column = mapping.columns().get(i);
                     String raw = row.values()[i];
                     if (!column.loaded()) {
@@ -60,11 +68,11 @@ public final class RowConverter {
                 }
             }
             if (problem == null) {
-                converted.add(new LoadBatch.Row(values, hasher.hash(values), row));
+                converted.add(new LoadBatch.Row(columns, values, hasher.hash(values), row));
             } else {
                 rejects.add(new LoadBatch.Reject(row.line(), row.rawLine(), "line " + row.line() + ", " + problem, "convert"));
             }
         }
-        return new LoadBatch(converted, rejects);
+        return new LoadBatch(converted, rejects, run);
     }
 }

@@ -30,7 +30,7 @@ public final class RowHasher {
         List<Integer> indexes = new ArrayList<>();
         for (int i = 0; i < mapping.columns().size(); i++) {
             ColumnMapping.Column c = mapping.columns().get(i);
-            if (keyColumns.isEmpty() ? c.loaded() : keyColumns.contains(c.reportColumn())) {
+            if (keyColumns.isEmpty() ? c.loaded() && !c.derived() : keyColumns.contains(c.reportColumn())) {
                 indexes.add(i);
             }
         }
