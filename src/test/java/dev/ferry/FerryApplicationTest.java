@@ -97,4 +97,14 @@ class FerryApplicationTest {
         assertThatThrownBy(() -> configure(bare, Map.of(), "--verbose"))
                 .isInstanceOf(InvalidSettingException.class).hasMessageContaining("Unknown argument: --verbose");
     }
+
+    @Test
+    void theDatabaseDriverIsNamedForTheUrlSoNoDriverManagerLookupIsNeeded() {
+        // `camel run --dep=dev.ferry:ferry:...` loads Ferry and its drivers where DriverManager does not look
+        assertThat(FerryBeans.driverClassFor("jdbc:h2:mem:x;MODE=MSSQLServer")).isEqualTo("org.h2.Driver");
+        assertThat(FerryBeans.driverClassFor("jdbc:postgresql://db:5432/ferry")).isEqualTo("org.postgresql.Driver");
+        assertThat(FerryBeans.driverClassFor("jdbc:sqlserver://db:1433;databaseName=ferry"))
+                .isEqualTo("com.microsoft.sqlserver.jdbc.SQLServerDriver");
+        assertThat(FerryBeans.driverClassFor("jdbc:nosuchdb://db")).isNull();
+    }
 }
