@@ -4,6 +4,7 @@
 # src/test/cli/cli-smoke.camel.yaml, and fails unless, within the time limit:
 #   - dev.ferry.FerryBeans (camel.main.configuration-classes) bound Ferry's beans,
 #   - the smoke route started and ran, resolving a {{ferry.*}} placeholder from application.properties,
+#   - it queried the database through Ferry's pool (ferryDataSource: its JDBC driver found; H2 in memory here),
 #   - its planned failure was redelivered by the shared error handling of routes/error-handling.camel.yaml
 #     (ferry.retry.* settings given as environment variables; Camel's default error handler would not redeliver),
 #   - the CLI stopped by itself after --max-seconds with exit code 0.
@@ -18,10 +19,11 @@ log="${CLI_SMOKE_LOG:-target/camel-run-smoke.log}"
 mkdir -p "$(dirname "$log")"
 : > "$log"
 
-# The README command with options for the test: stop after 8 s, management on a free port, and the extra route.
+# The README command with options for the test: stop after 8 s, management on a free port, a throwaway database, and
+# the extra route.
 # Retry settings come as environment variables (FERRY_RETRY_MAX_ATTEMPTS is ferry.retry.max-attempts).
 cmd=(./mvnw -q -Pcamel-cli
-     "-Dcamel.options=--max-seconds=8 --property=ferry.management.port=0 --property=camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:src/test/cli/*.camel.yaml")
+     "-Dcamel.options=--max-seconds=8 --property=ferry.management.port=0 --property=ferry.db.url=jdbc:h2:mem:cli-smoke --property=camel.main.routes-include-pattern=file:routes/*.camel.yaml,file:src/test/cli/*.camel.yaml")
 echo "camel-run-smoke: FERRY_RETRY_MAX_ATTEMPTS=1 FERRY_RETRY_INITIAL_DELAY_MS=10 ${cmd[*]}"
 
 start=$(date +%s)
@@ -33,6 +35,7 @@ expected=(
   'FerryBeans - Ferry beans ready'
   'Started ferry-cli-smoke (timer://ferry-cli-smoke)'
   'FERRY-CLI-SMOKE route running with ferry.routes-dir=routes'
+  'FERRY-CLI-SMOKE database answered 42'
   'On delivery attempt: 1 caught: java.lang.IllegalStateException: FERRY-CLI-SMOKE planned failure'
   'Exhausted after delivery attempt: 2 caught: java.lang.IllegalStateException: FERRY-CLI-SMOKE planned failure'
 )

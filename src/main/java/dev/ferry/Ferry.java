@@ -62,7 +62,18 @@ public final class Ferry implements AutoCloseable {
         SettingsValidator.forFerry(config).validate(config);
         LOG.info("Settings (profile {}, file {}):", config.profile(), config.file().toAbsolutePath());
         config.summary().forEach(line -> LOG.info("    {}", line));
+        logWhereToEdit(config);
         return new Ferry(config);
+    }
+
+    /** One line an operator can act on: the files this process reads, and how an edit of each takes effect. */
+    private static void logWhereToEdit(FerryConfig config) {
+        String routesDir = config.get("ferry.routes-dir");
+        boolean reload = "true".equalsIgnoreCase(config.get("camel.main.routes-reload-enabled"));
+        LOG.info("Routes from {} ({}); configuration from {} (an edit takes effect at the next start)",
+                routesDir == null ? "(ferry.routes-dir not set)" : java.nio.file.Path.of(routesDir).toAbsolutePath(),
+                reload ? "reloaded when a route file there changes" : "read at start: restart to apply an edit",
+                config.file().toAbsolutePath());
     }
 
     /** Starts Camel and returns once every route is started; the caller stops it with {@link #close()}. */

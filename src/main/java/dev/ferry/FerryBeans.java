@@ -146,7 +146,12 @@ public class FerryBeans implements CamelConfiguration {
     static HikariDataSource dataSource(PropertiesComponent pc) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("ferry-db");
-        config.setJdbcUrl(setting(pc, "ferry.db.url"));
+        String url = setting(pc, "ferry.db.url");
+        config.setJdbcUrl(url);
+        // Named, the driver is loaded by HikariCP itself. Left to DriverManager, `camel run --dep=dev.ferry:ferry:...`
+        // failed with "No suitable driver": there Ferry and its drivers sit in the CLI's download class loader, whose
+        // drivers DriverManager never loads.
+        config.setDriverClassName(driverClassFor(url));
         config.setUsername(optional(pc, "ferry.db.user"));
         config.setPassword(optional(pc, "ferry.db.password"));
         config.setMaximumPoolSize(Integer.parseInt(setting(pc, "ferry.db.pool-size")));
@@ -157,6 +162,24 @@ public class FerryBeans implements CamelConfiguration {
         HikariDataSource lazy = new HikariDataSource();
         config.copyStateTo(lazy);
         return lazy;
+    }
+
+    /** The class of the first JDBC driver beside Ferry (H2, PostgreSQL, SQL Server) accepting the URL; null if none. */
+    static String driverClassFor(String url) {
+        for (java.util.Iterator<java.sql.Driver> drivers =
+             java.util.ServiceLoader.load(java.sql.Driver.class, FerryBeans.class.getClassLoader()).iterator(); ; ) {
+            try {
+                if (!drivers.hasNext()) {
+                    return null; // HikariCP then asks DriverManager, and names the URL's form in its error
+                }
+                java.sql.Driver driver = drivers.next();
+                if (driver.acceptsURL(url)) {
+                    return driver.getClass().getName();
+                }
+            } catch (java.sql.SQLException | java.util.ServiceConfigurationError e) {
+                // a driver that cannot load or judge the URL is not the one
+            }
+        }
     }
 
     private static MeterRegistry findMeterRegistry(CamelContext context) {

@@ -83,6 +83,10 @@ class PackagedLayoutIT {
         assertThat(output).contains("Apache Camel 4.17.0 (ferry) started")
                 .contains("Apache Camel 4.17.0 (ferry) shutdown")
                 .doesNotContain(DB_SECRET).doesNotContain(S3_SECRET);
+        // started where there is no routes/ nor application.properties: the layout's own, read once (profile prod)
+        Path home = dist.toAbsolutePath().normalize();
+        assertThat(output).contains("Routes from " + home.resolve("routes") + " (read at start: restart to apply an edit);"
+                + " configuration from " + home.resolve("application.properties"));
     }
 
     /**
@@ -179,30 +183,57 @@ class PackagedLayoutIT {
                 .doesNotContain(DB_SECRET);
     }
 
+    /**
+     * The README's dev start command, {@code target/ferry/bin/ferry --profile=dev} in a checkout: the checkout's routes/
+     * and application.properties are read (not the layout's copies), and saving a route file reloads it.
+     */
     @Test
-    void mountedRoutesAreReadAtRunTime(@TempDir Path work) throws Exception {
-        Path routes = Files.createDirectories(work.resolve("mounted-routes"));
+    void startedInACheckoutItReadsAndReloadsTheCheckoutsRoutesInDev(@TempDir Path checkout) throws Exception {
+        Path routes = Files.createDirectories(checkout.resolve("routes"));
         try (var files = Files.list(dist.resolve("routes"))) {
             for (Path f : files.toList()) {
                 Files.copy(f, routes.resolve(f.getFileName()));
             }
         }
-        Files.writeString(routes.resolve("marker.camel.yaml"), """
+        Files.copy(dist.resolve("application.properties"), checkout.resolve("application.properties"));
+        Path marker = routes.resolve("marker.camel.yaml");
+        Files.writeString(marker, markerRoute("checkout route version 1"));
+        Path log = checkout.resolve("ferry.log");
+        Process ferry = start(checkout, log, Map.of("FERRY_MANAGEMENT_PORT", String.valueOf(FerryUnderTest.freePort()),
+                "CAMEL_MANAGEMENT_HOST", "127.0.0.1", "JAVA_OPTS", "-Xmx256m"), "--profile=dev");
+        try {
+            awaitLog(ferry, log, "checkout route version 1", Duration.ofSeconds(60));
+            assertThat(Files.readString(log)).contains("Routes from " + routes.toRealPath()
+                    + " (reloaded when a route file there changes); configuration from "
+                    + checkout.toRealPath().resolve("application.properties"));
+            Files.writeString(marker, markerRoute("checkout route version 2"));
+            awaitLog(ferry, log, "checkout route version 2", Duration.ofSeconds(30));
+        } finally {
+            ferry.destroy();
+        }
+        assertThat(ferry.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+    }
+
+    private static String markerRoute(String message) {
+        return """
                 - route:
-                    id: mounted-marker
-                    description: Logs a marker, proving a mounted route file is loaded without a rebuild
+                    id: checkout-marker
+                    description: Logs a marker; an operator's edit of it must show in the running process
                     from:
-                      uri: timer:mounted-marker?repeatCount=1
+                      uri: timer:checkout-marker?repeatCount=1
                       steps:
-                        - log: "mounted route ran"
-                """);
-        Path log = work.resolve("ferry.log");
-        Process ferry = start(work, log, Map.of("FERRY_ROUTES_DIR", routes.toString(),
-                "FERRY_MANAGEMENT_PORT", String.valueOf(FerryUnderTest.freePort())),
-                "camel.main.duration-max-seconds=5");
-        assertThat(ferry.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(ferry.exitValue()).isZero();
-        assertThat(Files.readString(log)).contains("mounted route ran");
+                        - log: "%s"
+                """.formatted(message);
+    }
+
+    private static void awaitLog(Process ferry, Path log, String line, Duration deadline) throws IOException {
+        try {
+            await().atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1).contains(line));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no log line '" + line + "' within " + deadline + "; alive=" + ferry.isAlive()
+                    + "; log tail:\n" + tail(log), e);
+        }
     }
 
     private static String tail(Path log) throws IOException {
