@@ -58,6 +58,7 @@ public class FerryBeans implements CamelConfiguration {
         context.getRegistry().bind("pipelineMetrics", metrics);
         context.getRegistry().bind("runs", runs);
         context.getRegistry().bind("retryCounter", new RetryCounter(metrics));
+        context.getRegistry().bind("transformStage", new dev.ferry.records.TransformStage());
         ObserveEndpoints.install(context);
         context.addStartupListener((ctx, alreadyStarted) -> {
             for (Pipeline p : Pipeline.values()) {

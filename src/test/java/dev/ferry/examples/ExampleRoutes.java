@@ -44,7 +44,11 @@ public final class ExampleRoutes {
 
     /** Writes routes/ with the example applied into {@code dir} (which must exist). */
     public static ExampleRoutes apply(String example, Path dir) {
-        Path exampleDir = EXAMPLES.resolve(example);
+        return apply(EXAMPLES.resolve(example), dir);
+    }
+
+    /** The same with route files from anywhere (a test's own route edit). */
+    public static ExampleRoutes apply(Path exampleDir, Path dir) {
         if (!Files.isDirectory(exampleDir)) {
             throw new IllegalArgumentException("no example " + exampleDir);
         }

@@ -102,6 +102,44 @@ class S3ToOpenSearchExamplesTest {
         assertThat(source(l, 3 + 10).get("email").asText()).isEqualTo(mask);
     }
 
+    /**
+     * The accounting holds whatever a transform route does. An edit that empties the batch behind Ferry's back (here
+     * {@code clear()} on the list), so no document is written, filtered or dead-lettered: the run fails as unbalanced.
+     * One that stops the exchange (a Camel {@code stop}, as an operator might try to drop documents) fails the run
+     * saying so. Either way the object stays in place to be read again.
+     */
+    @Test
+    void aTransformThatLosesDocumentsWithoutCountingThemFailsTheRun(@TempDir Path edit) throws Exception {
+        assertThat(loseWith(edit, "setProperty: {name: lost, simple: \"${body.records.clear()}\"}").failure())
+                .contains("records unaccounted for: read=30 but written+duplicate+filtered+dead_lettered=0");
+        assertThat(loseWith(edit, "stop: {}").failure())
+                .contains("the transform route (direct:s3-to-opensearch-transform) stopped the batch");
+    }
+
+    private RunAccount loseWith(Path edit, String step) throws Exception {
+        java.nio.file.Files.writeString(edit.resolve("lose.camel.yaml"), """
+                - route:
+                    id: s3-to-opensearch-transform
+                    from:
+                      uri: direct:s3-to-opensearch-transform
+                      steps:
+                        - %s
+                """.formatted(step));
+        S3ToOpenSearchFixture f = fixture("lose");
+        Path dir = java.nio.file.Files.createTempDirectory(routes, "routes");
+        Map<String, String> overrides = f.overrides();
+        overrides.putAll(ExampleRoutes.apply(edit, dir).settings());
+        f.put(KEY, gzip(events(30, n -> true)));
+        try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+            await().atMost(Duration.ofMinutes(1)).until(() -> lastRun(runs(ferry), f.bucket + '/' + KEY).isPresent());
+            RunAccount run = lastRun(runs(ferry), f.bucket + '/' + KEY).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+            assertThat(f.keys(f.bucket, "incoming/")).containsExactly(KEY);
+            assertThat(f.count(f.index)).isZero();
+            return run;
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private record Loaded(S3ToOpenSearchFixture f, RunAccount run) {
