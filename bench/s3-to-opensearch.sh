@@ -2,6 +2,8 @@
 # bench/run s3-to-opensearch: 1,000,000 documents of ~500 bytes into OpenSearch, three ways, same ids:
 #   ferry        one gzipped NDJSON object in S3Proxy -> Ferry (packaged, -Xmx256m) -> index bench-ferry
 #   ferry        the same documents as 20 smaller gzipped objects                     -> index bench-ferry-20
+#   ferry        the one object through a three-step transform (bench/s3-to-opensearch-transform.camel.yaml: drop
+#                ~10 % by a condition, add a field, index by the month of a date field) -> bench-ferry-transform-*
 #   curl         pre-chunked 5 MB _bulk bodies, two streams in parallel              -> index bench-curl
 #   elasticdump  npm elasticdump from the NDJSON file (--limit=5000)                   -> index bench-elasticdump
 # BENCH_RECORDS overrides the count. Every index must end with exactly that many documents.
@@ -42,6 +44,31 @@ ls "$DATA"/chunks/*.ndjson | xargs -P2 -I{} sh -c \
   "sed 's/\"_index\":\"bench-curl\"/\"_index\":\"bench-warmup\"/' {} | curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @- '$OPENSEARCH_URL/_bulk'"
 curl -fs -XDELETE "$OPENSEARCH_URL/bench-warmup" >/dev/null
 
+# The transform case's routes: routes/ with the stock transform route replaced by the benchmark's.
+TRANSFORM_ROUTES="$PWD/$BENCH_WORK/transform-routes"
+rm -rf "$TRANSFORM_ROUTES"; mkdir -p "$TRANSFORM_ROUTES"
+python3 - routes "$TRANSFORM_ROUTES" bench/s3-to-opensearch-transform.camel.yaml <<'PY'
+import pathlib, shutil, sys, yaml
+src, dst, edit = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+ids = {e["route"]["id"] for e in yaml.safe_load(edit.read_text()) if "route" in e}
+for f in src.glob("*.camel.yaml"):
+    kept = [e for e in (yaml.safe_load(f.read_text()) or []) if not ("route" in e and e["route"]["id"] in ids)]
+    (dst / f.name).write_text(yaml.safe_dump(kept, sort_keys=False))
+shutil.copy(edit, dst / edit.name)
+PY
+# documents the transform keeps: all but quantity > 18
+TRANSFORM_KEPT=$(python3 -c '
+import json, sys
+print(sum(1 for line in open(sys.argv[1]) if json.loads(line)["_source"]["quantity"] <= 18))' "$DATA/docs.ndjson")
+bench_log "transform case: $TRANSFORM_KEPT of $RECORDS documents kept"
+check_transform() { # the kept documents, spread over the monthly indices; then they go
+  curl -fs -XPOST "$OPENSEARCH_URL/bench-ferry-transform-*/_refresh" >/dev/null
+  local got; got=$(curl -fs "$OPENSEARCH_URL/bench-ferry-transform-*/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+  if [[ "$got" != "$TRANSFORM_KEPT" ]]; then bench_log "FAIL: bench-ferry-transform-* has $got documents, expected $TRANSFORM_KEPT"; exit 1; fi
+  bench_log "bench-ferry-transform-*: $got documents"
+  curl -fs -XDELETE "$OPENSEARCH_URL/bench-ferry-transform-*" >/dev/null
+}
+
 ferry_s3_env() { # <prefix> <index>
   echo FERRY_S3_TO_OPENSEARCH_ENABLED=true \
     FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
@@ -56,6 +83,7 @@ s3_put() { # <local file> <key in bench-in>
   curl -sf -XPUT --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$1" "$S3_ENDPOINT/bench-in/$2" >/dev/null
 }
+s3_put "$DATA/docs.ndjson.gz" incoming-transform/docs.ndjson.gz
 settle() { sync; sleep 2; } # the previous tool's writes flushed, so no tool pays for another's disk writeback
 
 # Two rounds, tools alternating; each case keeps its faster round (and its larger peak RSS): single runs on this
@@ -63,6 +91,7 @@ settle() { sync; sleep 2; } # the previous tool's writes flushed, so no tool pay
 for round in 1 2; do
   if (( round > 1 )); then # Ferry moved the objects under processed/: put them back
     s3_put "$DATA/docs.ndjson.gz" incoming/docs.ndjson.gz
+    s3_put "$DATA/docs.ndjson.gz" incoming-transform/docs.ndjson.gz
     for part in "$DATA"/parts/*.ndjson.gz; do s3_put "$part" "incoming-20/$(basename "$part")"; done
   fi
   bench_log "round $round"
@@ -75,6 +104,11 @@ for round in 1 2; do
   # shellcheck disable=SC2046
   bench_ferry_until "$PIPELINE" 20-gzipped-ndjson-objects opensearch "$RECORDS" "$RECORDS" $(ferry_s3_env incoming-20/ bench-ferry-20)
   check bench-ferry-20
+  settle
+  # shellcheck disable=SC2046
+  bench_ferry_until "$PIPELINE" gzipped-ndjson-object-transform opensearch "$RECORDS" "$RECORDS" \
+    $(ferry_s3_env incoming-transform/ bench-ferry-transform) FERRY_ROUTES_DIR="$TRANSFORM_ROUTES"
+  check_transform
 
   # --- curl: 5 MB _bulk bodies, two in parallel (errors inside a 200 response would show in the count check)
   settle
@@ -98,9 +132,11 @@ runs = {(r["tool"], r["case"]): r for r in json.load(open(sys.argv[1]))["runs"]}
 n = int(sys.argv[2])
 rate = lambda r: f"{r['seconds']} s ({n / r['seconds']:,.0f} docs/s)"
 f, f20 = runs[("ferry", "gzipped-ndjson-object")], runs[("ferry", "20-gzipped-ndjson-objects")]
+ft = runs[("ferry", "gzipped-ndjson-object-transform")]
 c, e = runs[("curl", "bulk-5mb-x2")], runs[("elasticdump", "file-limit-5000")]
 print(f"| {datetime.date.today()} | s3-to-opensearch | {n:,} docs of ~500 B in S3 -> OpenSearch 2.19 (node warmed up; best of 2 alternating rounds)"
       f" | one object {rate(f)}, 20 objects {rate(f20)}, JVM start included;"
+      f" one object with a 3-step transform {rate(ft)}, {f['seconds'] / ft['seconds']:.2f}x the plain case's docs/s;"
       f" (docs/s: {c['seconds'] / f['seconds']:.2f}x curl's, {e['seconds'] / f['seconds']:.2f}x elasticdump's)"
       f" | curl 5 MB _bulk x2: {rate(c)}; elasticdump --limit=5000 from file: {rate(e)}"
       f" | Ferry {max(f['peak_rss_mb'], f20['peak_rss_mb'])} MB (-Xmx256m); curl {c['peak_rss_mb']} MB;"

@@ -36,6 +36,8 @@ final class RecordsProducer extends DefaultProducer {
         Exchange scratch = new DefaultExchange(exchange.getContext());
         scratch.getProperties().putAll(exchange.getProperties());
         scratch.getMessage().setHeaders(exchange.getMessage().getHeaders());
+        scratch.setProperty(Value.BATCH_TIME, java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
         int kept = 0;
         int n = records.size();
         for (int i = 0; i < n; i++) {

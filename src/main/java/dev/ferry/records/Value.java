@@ -9,19 +9,27 @@ import org.apache.camel.spi.Language;
 import java.math.BigDecimal;
 
 /**
- * A value or condition of a transform operation, compiled once when the route starts: a constant, or a Camel
+ * A value or condition of a transform operation, compiled once when the route starts: a constant, {@code now} (the
+ * batch's time, ISO-8601 in UTC, e.g. {@code 2026-11-30T15:04:05.123Z}), or a Camel
  * {@code simple} expression evaluated per record against a scratch exchange whose body is the record's fields (so
  * {@code ${body[status]}}, {@code ${body[user][name]}}, {@code ${date:now}} work). One scratch exchange serves a whole
  * batch: no exchange is created per record.
  */
 final class Value {
 
+    /** The scratch exchange's property holding the batch's time, ISO-8601 in UTC: what {@code value=now} writes. */
+    static final String BATCH_TIME = "ferryBatchTime";
+
     private final String text;
     private final Object constant;
-    private final Expression expression;
+    private final Evaluator expression;
+
+    private interface Evaluator {
+        Object evaluate(Exchange scratch);
+    }
     private final String type;
 
-    private Value(String text, Object constant, Expression expression, String type) {
+    private Value(String text, Object constant, Evaluator expression, String type) {
         this.text = text;
         this.constant = constant;
         this.expression = expression;
@@ -32,11 +40,15 @@ final class Value {
         if (text == null) {
             return null;
         }
+        if (text.equals("now")) {
+            // the time the batch was transformed, the same for all its records: no formatting per record
+            return new Value(text, null, scratch -> scratch.getProperty(BATCH_TIME, String.class), null);
+        }
         if (text.contains("${")) {
             Language simple = context.resolveLanguage("simple");
             Expression expression = simple.createExpression(text);
             expression.init(context);
-            return new Value(text, null, expression, type);
+            return new Value(text, null, scratch -> expression.evaluate(scratch, Object.class), type);
         }
         return new Value(text, convert(text, type, text), null, type);
     }
@@ -51,7 +63,7 @@ final class Value {
         if (expression == null) {
             return constant;
         }
-        Object value = expression.evaluate(scratch, Object.class);
+        Object value = expression.evaluate(scratch);
         return type == null || value == null ? value : convert(value.toString(), type, text);
     }
 
