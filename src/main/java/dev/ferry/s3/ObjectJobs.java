@@ -8,7 +8,6 @@ import dev.ferry.opensearch.IndexDoc;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 
@@ -105,12 +104,14 @@ public final class ObjectJobs {
     }
 
     /**
-     * Uploads the object's dead letters as one NDJSON object (key: the source key + {@value #DEAD_LETTER_SUFFIX}), and
-     * when its content is damaged (in bytes S3 delivered whole), copies it whole to the dead-letter bucket with the
-     * reason in its metadata. The unread remainder is not a record (its lines cannot be counted): the run says how
-     * many bytes of the object it left unread and counts the object as unreadable.
+     * Prepares the object's dead letters for the route {@code s3-to-opensearch-dead-letters}: the body becomes the
+     * spooled NDJSON file (one line per dead letter), with headers naming where it came from and where it goes
+     * ({@code CamelAwsS3Key} and {@code CamelFileName}: the source key + {@value #DEAD_LETTER_SUFFIX}); an empty body
+     * when there is none. An object whose content is damaged (in bytes S3 delivered whole) is copied whole to the
+     * dead-letter bucket here, with the reason in its metadata: the unread remainder is not a record (its lines
+     * cannot be counted), so the run says how many bytes of the object it left unread and counts it unreadable.
      */
-    public void deliverDeadLetters(Exchange exchange) {
+    public void deadLetters(Exchange exchange) {
         ObjectJob job = job(exchange);
         NdjsonBatches lines = job.lines();
         String damage = lines.damage();
@@ -133,12 +134,15 @@ public final class ObjectJobs {
                     job.bucket(), job.key(), reason, extent, deadLetterBucket, job.key());
         }
         Path file = job.deadLetters().finish();
+        var message = exchange.getMessage();
+        message.setBody(file == null ? null : file.toFile());
         if (file != null) {
             String target = job.key() + DEAD_LETTER_SUFFIX;
-            s3.putObject(b -> b.bucket(deadLetterBucket).key(target).contentType("application/x-ndjson"),
-                    RequestBody.fromFile(file));
-            LOG.warn("{} dead letter(s) of {}/{} written to {}/{}", job.deadLetters().count(), job.bucket(), job.key(),
-                    deadLetterBucket, target);
+            message.setHeader("CamelAwsS3Key", target);
+            message.setHeader("CamelAwsS3ContentType", "application/x-ndjson");
+            message.setHeader("CamelFileName", target);
+            message.setHeader("FerrySource", job.bucket() + '/' + job.key());
+            message.setHeader("FerryDeadLetterCount", job.deadLetters().count());
         }
     }
 
