@@ -94,12 +94,22 @@ public class FerryBeans implements CamelConfiguration {
         Set<String> buckets = new TreeSet<>();
         for (Pipeline p : Pipeline.values()) {
             if (Boolean.parseBoolean(pc.resolveProperty(p.enabledKey()).orElse("false"))) {
-                needed.addAll(p.services());
+                Set<String> named = new TreeSet<>();
                 all.forEach((key, value) -> {
+                    String v = pc.resolveProperty(key).orElse(String.valueOf(value));
                     if (key.startsWith("ferry." + p.id() + ".") && key.endsWith("bucket")) {
-                        buckets.add(pc.resolveProperty(key).orElse(String.valueOf(value)));
+                        named.add(v);
+                    } else if (key.equals("ferry." + p.id() + ".destination") && dev.ferry.s3.DumpDestinationUri
+                            .parse(v) instanceof dev.ferry.s3.DumpDestinationUri.S3 s3Uri) {
+                        named.add(s3Uri.bucket());
                     }
                 });
+                Set<Pipeline.Service> services = EnumSet.copyOf(p.services());
+                if (named.isEmpty()) {
+                    services.remove(Pipeline.Service.S3); // e.g. a dump to a local directory: no bucket, no S3
+                }
+                needed.addAll(services);
+                buckets.addAll(named);
             }
         }
         HealthCheckRegistry health = HealthCheckRegistry.get(context);

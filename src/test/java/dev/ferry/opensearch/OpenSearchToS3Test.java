@@ -282,7 +282,7 @@ class OpenSearchToS3Test {
         String folder = f.dumpFolders("dumps").get(0);
         assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
 
-        settings.put("ferry.opensearch-to-s3.bucket", f.bucket + "-missing");
+        settings.put("ferry.opensearch-to-s3.destination", "s3://" + f.bucket + "-missing/dumps");
         assertThat(runToExit(settings)).isEqualTo(1);
     }
 
