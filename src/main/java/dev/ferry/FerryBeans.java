@@ -12,6 +12,7 @@ import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.health.ReadinessGauge;
 import dev.ferry.health.S3ReachabilityCheck;
 import dev.ferry.opensearch.OpenSearchConnection;
+import dev.ferry.s3.DumpDestinationUri;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -94,22 +96,22 @@ public class FerryBeans implements CamelConfiguration {
         Set<String> buckets = new TreeSet<>();
         for (Pipeline p : Pipeline.values()) {
             if (Boolean.parseBoolean(pc.resolveProperty(p.enabledKey()).orElse("false"))) {
-                Set<String> named = new TreeSet<>();
+                Set<Pipeline.Service> services = EnumSet.copyOf(p.services());
                 all.forEach((key, value) -> {
-                    String v = pc.resolveProperty(key).orElse(String.valueOf(value));
                     if (key.startsWith("ferry." + p.id() + ".") && key.endsWith("bucket")) {
-                        named.add(v);
-                    } else if (key.equals("ferry." + p.id() + ".destination") && dev.ferry.s3.DumpDestinationUri
-                            .parse(v) instanceof dev.ferry.s3.DumpDestinationUri.S3 s3Uri) {
-                        named.add(s3Uri.bucket());
+                        buckets.add(pc.resolveProperty(key).orElse(String.valueOf(value)));
                     }
                 });
-                Set<Pipeline.Service> services = EnumSet.copyOf(p.services());
-                if (named.isEmpty()) {
-                    services.remove(Pipeline.Service.S3); // e.g. a dump to a local directory: no bucket, no S3
+                // a destination URI (opensearch-to-s3): its bucket is checked; a local directory needs no S3 at all
+                Optional<String> destination = pc.resolveProperty("ferry." + p.id() + ".destination");
+                if (destination.isPresent()) {
+                    if (DumpDestinationUri.parse(destination.get()) instanceof DumpDestinationUri.S3 s3Uri) {
+                        buckets.add(s3Uri.bucket());
+                    } else {
+                        services.remove(Pipeline.Service.S3);
+                    }
                 }
                 needed.addAll(services);
-                buckets.addAll(named);
             }
         }
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
