@@ -127,7 +127,8 @@ public final class OpenSearchDumps {
             ReadPlan plan = plan(request.index(), pit);
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
             RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId));
-            return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/", started, total, pit, run, null);
+            return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
+                    started, total, pit, run, null);
         } catch (RuntimeException e) {
             reader.closePit(pit);
             throw e;
@@ -259,7 +260,8 @@ public final class OpenSearchDumps {
         }
         String dumpId = c.path("dumpId").asText();
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
-        Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix, Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
+        Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
+                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
         if (renewed) {
             dump.pointInTimeRenewed(Instant.now());
         } else {
