@@ -13,6 +13,7 @@ import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.health.ReadinessGauge;
 import dev.ferry.health.S3ReachabilityCheck;
 import dev.ferry.opensearch.OpenSearchConnection;
+import dev.ferry.s3.DumpDestinationUri;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -97,12 +99,22 @@ public class FerryBeans implements CamelConfiguration {
         Set<String> buckets = new TreeSet<>();
         for (Pipeline p : Pipeline.values()) {
             if (Boolean.parseBoolean(pc.resolveProperty(p.enabledKey()).orElse("false"))) {
-                needed.addAll(p.services());
+                Set<Pipeline.Service> services = EnumSet.copyOf(p.services());
                 all.forEach((key, value) -> {
                     if (key.startsWith("ferry." + p.id() + ".") && key.endsWith("bucket")) {
                         buckets.add(pc.resolveProperty(key).orElse(String.valueOf(value)));
                     }
                 });
+                // a destination URI (opensearch-to-s3): its bucket is checked; a local directory needs no S3 at all
+                Optional<String> destination = pc.resolveProperty("ferry." + p.id() + ".destination");
+                if (destination.isPresent()) {
+                    if (DumpDestinationUri.parse(destination.get()) instanceof DumpDestinationUri.S3 s3Uri) {
+                        buckets.add(s3Uri.bucket());
+                    } else {
+                        services.remove(Pipeline.Service.S3);
+                    }
+                }
+                needed.addAll(services);
             }
         }
         HealthCheckRegistry health = HealthCheckRegistry.get(context);

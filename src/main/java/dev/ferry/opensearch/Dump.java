@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One dump under way: where it goes, its snapshot (point in time), its run in the ledger, and per slice the position
- * up to which every part is safely in S3. Parts upload concurrently and may finish out of order, so a slice's
+ * up to which every part is safely at the destination. Parts upload concurrently and may finish out of order, so a slice's
  * committed position only moves over an unbroken run of uploaded parts; that position (and the parts behind it)
  * is what {@code checkpoint.json} records and what a resumed dump starts from.
  */
@@ -53,7 +53,6 @@ public final class Dump {
     final String query;
     final String sort;
     final int slices;
-    final String bucket;
     final String keyPrefix;
     final Instant startedAt;
     final long documentsAtSnapshot;
@@ -61,7 +60,7 @@ public final class Dump {
     final boolean resumed;
     volatile String pitId;
     volatile boolean failed;
-    /** True once checkpoint.json in S3 names this dump's point in time: then a failed dump keeps it for a resume. */
+    /** True once the stored checkpoint.json names this dump's point in time: then a failed dump keeps it for a resume. */
     volatile boolean checkpointWritten;
     /** Set (under the dump's lock) once the dump has ended: no checkpoint is written after that. */
     volatile boolean released;
@@ -80,14 +79,13 @@ public final class Dump {
     final AtomicLong resumedDocuments = new AtomicLong();
     final long startNanos = System.nanoTime();
 
-    Dump(String dumpId, String index, String query, String sort, int slices, String bucket, String keyPrefix,
+    Dump(String dumpId, String index, String query, String sort, int slices, String keyPrefix,
          Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint) {
         this.dumpId = dumpId;
         this.index = index;
         this.query = query;
         this.sort = sort;
         this.slices = slices;
-        this.bucket = bucket;
         this.keyPrefix = keyPrefix;
         this.startedAt = startedAt;
         this.documentsAtSnapshot = documentsAtSnapshot;
@@ -144,7 +142,7 @@ public final class Dump {
         return firstCause;
     }
 
-    /** Records what the checkpoint just written to S3 holds (for the run's "stopped with" line). */
+    /** Records what the checkpoint just written holds (for the run's "stopped with" line). */
     synchronized void checkpointed(JsonNode checkpoint) {
         checkpointedParts = checkpoint.path("parts").size();
         checkpointedDocuments = checkpoint.path("documents").asLong();

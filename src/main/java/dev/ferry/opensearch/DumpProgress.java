@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Progress of the running dumps, as gauges ({@code ferry_dump_documents_snapshot}, {@code ferry_dump_documents_dumped},
  * {@code ferry_dump_documents_read}, {@code ferry_dump_docs_per_second}, {@code ferry_dump_eta_seconds}, tagged
- * {@code pipeline}) and as a log line per dump at a steady interval. "Dumped" counts documents whose part is in S3.
+ * {@code pipeline}) and as a log line per dump at a steady interval. "Dumped" counts documents whose part is at the destination.
  */
 public final class DumpProgress {
 
@@ -81,7 +81,7 @@ public final class DumpProgress {
     void log() {
         for (Dump d : running.values()) {
             double eta = eta(d);
-            LOG.info("dump {} of {}: {} of {} documents in S3 ({}%), {} read, {} docs/s, ETA {}", d.dumpId, d.index,
+            LOG.info("dump {} of {}: {} of {} documents dumped ({}%), {} read, {} docs/s, ETA {}", d.dumpId, d.index,
                     d.documentsDumped(), d.documentsAtSnapshot,
                     d.documentsAtSnapshot == 0 ? 100 : d.documentsDumped() * 100 / d.documentsAtSnapshot,
                     d.resumedDocuments.get() + readThisRun.getOrDefault(d, new AtomicLong()).get(),
@@ -100,11 +100,11 @@ public final class DumpProgress {
                 Gauge.builder("ferry.dump.documents.snapshot", this, DumpProgress::total).tag("pipeline", PIPELINE)
                         .description("Documents in the snapshots of the running dumps").register(r);
                 Gauge.builder("ferry.dump.documents.dumped", this, DumpProgress::dumped).tag("pipeline", PIPELINE)
-                        .description("Documents of the running dumps whose parts are in S3").register(r);
+                        .description("Documents of the running dumps whose parts are at the destination").register(r);
                 Gauge.builder("ferry.dump.documents.read", this, DumpProgress::readSoFar).tag("pipeline", PIPELINE)
                         .description("Documents of the running dumps read from OpenSearch").register(r);
                 Gauge.builder("ferry.dump.docs_per_second", this, DumpProgress::docsPerSecond).tag("pipeline", PIPELINE)
-                        .description("Documents per second into S3, running dumps").register(r);
+                        .description("Documents per second dumped, running dumps").register(r);
                 Gauge.builder("ferry.dump.eta_seconds", this, DumpProgress::etaSeconds).tag("pipeline", PIPELINE)
                         .description("Estimated seconds until the running dumps are complete (-1: unknown)").register(r);
                 registered = true;

@@ -5,8 +5,8 @@ import dev.ferry.Pipeline;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
+import dev.ferry.s3.DumpDestination;
 import dev.ferry.s3.DumpStore;
-import dev.ferry.s3.PartUploader;
 import dev.ferry.s3.PartWriter;
 import dev.ferry.s3.SpooledPart;
 import org.apache.camel.Exchange;
@@ -47,20 +47,18 @@ public final class OpenSearchDumps {
 
     private final OpenSearchToS3Settings settings;
     private final SnapshotReader reader;
-    private final PartUploader uploader;
-    private final DumpStore store;
+    private final DumpDestination destination;
     private final Runs runs;
     private final DumpProgress progress;
     private final Backoff backoff;
     private final Map<String, Dump> active = new ConcurrentHashMap<>();
 
-    public OpenSearchDumps(OpenSearchToS3Settings settings, SnapshotReader reader, PartUploader uploader, DumpStore store,
+    public OpenSearchDumps(OpenSearchToS3Settings settings, SnapshotReader reader, DumpDestination destination,
                            Runs runs, DumpProgress progress, Backoff backoff) {
         this.settings = settings;
         this.backoff = backoff;
         this.reader = reader;
-        this.uploader = uploader;
-        this.store = store;
+        this.destination = destination;
         this.runs = runs;
         this.progress = progress;
     }
@@ -83,8 +81,7 @@ public final class OpenSearchDumps {
      * query (its checkpoint without a manifest) and continues it. Starts the run in the ledger.
      */
     public Dump begin(DumpRequest request, Exchange exchange) {
-        String folder = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
-        folder += request.index().replaceAll("[^A-Za-z0-9._-]", "_") + "/";
+        String folder = destination.root() + request.index().replaceAll("[^A-Za-z0-9._-]", "_") + "/";
         if (active.containsKey(folder)) {
             throw new IllegalStateException("a dump of " + request.index() + " is already running ("
                     + active.get(folder).dumpId + ")");
@@ -111,8 +108,9 @@ public final class OpenSearchDumps {
         if (dump.resumed) {
             removePartsNotInTheCheckpoint(dump);
         }
-        LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already in S3, to s3://{}/{}", dump.dumpId, dump.index,
-                dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(), dump.bucket, dump.keyPrefix);
+        LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already dumped, to {}", dump.dumpId, dump.index,
+                dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(),
+                destination.locate(dump.keyPrefix));
         return dump;
     }
 
@@ -128,9 +126,9 @@ public final class OpenSearchDumps {
             long total = reader.count(pit, settings.keepAlive(), request.query());
             ReadPlan plan = plan(request.index(), pit);
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
-            RunAccount run = runs.begin(PIPELINE, request.index() + " -> s3://" + settings.bucket() + "/" + folder + dumpId);
-            return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), settings.bucket(),
-                    folder + dumpId + "/", started, total, pit, run, null);
+            RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId));
+            return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
+                    started, total, pit, run, null);
         } catch (RuntimeException e) {
             reader.closePit(pit);
             throw e;
@@ -188,13 +186,13 @@ public final class OpenSearchDumps {
     }
 
     private Optional<Dump> resumable(DumpRequest request, String folder) {
-        List<String> dumps = store.folders(settings.bucket(), folder);
+        List<String> dumps = destination.dumps(folder);
         for (int i = dumps.size() - 1; i >= 0; i--) {
             String prefix = dumps.get(i);
-            if (store.exists(settings.bucket(), prefix + DumpStore.MANIFEST)) {
+            if (destination.hasManifest(prefix)) {
                 return Optional.empty(); // the latest dump is complete: start a new one
             }
-            Optional<JsonNode> checkpoint = store.get(settings.bucket(), prefix + DumpStore.CHECKPOINT);
+            Optional<JsonNode> checkpoint = destination.readCheckpoint(prefix);
             if (checkpoint.isEmpty()) {
                 continue; // failed before its first part: nothing to resume
             }
@@ -242,7 +240,7 @@ public final class OpenSearchDumps {
                 if (count != atSnapshot) {
                     throw new IllegalStateException("cannot resume dump " + prefix + ": its point in time expired and the"
                             + " index changed since it started (" + atSnapshot + " documents then, " + count + " now);"
-                            + " start a new dump (resume=false, or delete " + prefix + DumpStore.CHECKPOINT + ")");
+                            + " start a new dump (resume=false, or delete " + prefix + DumpDestination.CHECKPOINT + ")");
                 }
                 if (sort.equals("_doc") && !java.util.List.of(slices).equals(
                         java.util.List.copyOf(reader.primaryShards(request.index()).values()))) {
@@ -261,33 +259,34 @@ public final class OpenSearchDumps {
             }
         }
         String dumpId = c.path("dumpId").asText();
-        RunAccount run = runs.begin(PIPELINE, request.index() + " -> s3://" + settings.bucket() + "/" + prefix + " (resumed)");
-        Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, settings.bucket(),
-                prefix, Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
+        RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
+        Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
+                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
         if (renewed) {
             dump.pointInTimeRenewed(Instant.now());
         } else {
-            dump.checkpointWritten = true; // the checkpoint in S3 already names this point in time
+            dump.checkpointWritten = true; // the stored checkpoint already names this point in time
         }
         return dump;
     }
 
     /**
      * Parts in the dump's folder that its checkpoint does not hold are read again: they were uploaded after the
-     * last checkpoint (their position was never recorded), or belong to a slice read again from its start on a new
-     * point in time. Removing them first means no document lands in two parts. Parts the checkpoint holds are kept.
+     * last checkpoint (their position was never recorded), belong to a slice read again from its start on a new
+     * point in time, or were left unfinished by a crash. Removing them first means no document lands in two parts.
+     * Parts the checkpoint holds are kept.
      */
     private void removePartsNotInTheCheckpoint(Dump dump) {
         List<String> keep = dump.committedKeys();
-        for (String key : retryingS3("list s3://" + dump.bucket + "/" + dump.keyPrefix, dump,
-                () -> store.keys(dump.bucket, dump.keyPrefix))) {
-            if (key.endsWith(".ndjson.gz") && !keep.contains(key)) {
-                retryingS3("delete s3://" + dump.bucket + "/" + key, dump, () -> {
-                    store.delete(dump.bucket, key);
+        for (String key : retrying("list " + destination.locate(dump.keyPrefix), dump,
+                () -> destination.parts(dump.keyPrefix))) {
+            if (!keep.contains(key)) {
+                retrying("delete " + destination.locate(key), dump, () -> {
+                    destination.delete(key);
                     return null;
                 });
-                LOG.info("dump {}: removed {} (not in the checkpoint the dump resumes from: uploaded after it, or of a"
-                        + " slice read again; its documents are read again)", dump.dumpId, key);
+                LOG.info("dump {}: removed {} (not in the checkpoint the dump resumes from: stored after it, left"
+                        + " unfinished, or of a slice read again; its documents are read again)", dump.dumpId, key);
             }
         }
     }
@@ -347,7 +346,7 @@ public final class OpenSearchDumps {
         return new PartIterator(job.dump(), job.slice());
     }
 
-    /** Upload: one spooled part to S3 (redelivered by the shared error handling when S3 fails). */
+    /** Upload: one spooled part to the destination (redelivered by the shared error handling when it fails). */
     public void upload(Dump.PartJob job, Exchange exchange) {
         Dump dump = job.dump();
         if (dump.failed) {
@@ -355,7 +354,7 @@ public final class OpenSearchDumps {
         }
         dump.enter();
         try {
-            uploader.upload(dump.bucket, job.key(), job.part());
+            destination.putPart(job.key(), job.part());
         } catch (RuntimeException e) {
             failsTheDumpOnTheLastAttempt(dump, exchange, e);
             throw e;
@@ -390,7 +389,7 @@ public final class OpenSearchDumps {
             if (!dump.released) {
                 JsonNode c = dump.checkpoint();
                 try {
-                    store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, c);
+                    destination.writeCheckpoint(dump.keyPrefix, c);
                 } catch (RuntimeException e) {
                     failsTheDumpOnTheLastAttempt(dump, exchange, e);
                     throw e;
@@ -401,10 +400,10 @@ public final class OpenSearchDumps {
     }
 
     private void writeCheckpoint(Dump dump) {
-        retryingS3("write the checkpoint of dump " + dump.dumpId, dump, () -> {
+        retrying("write the checkpoint of dump " + dump.dumpId, dump, () -> {
             synchronized (dump) {
                 JsonNode c = dump.checkpoint();
-                store.put(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT, c);
+                destination.writeCheckpoint(dump.keyPrefix, c);
                 dump.checkpointed(c);
             }
             return null;
@@ -413,14 +412,14 @@ public final class OpenSearchDumps {
     }
 
     /**
-     * An S3 request the dump makes outside the upload route (checkpoint at the start, manifest, clean-up), retried
-     * with the shared backoff when S3 fails in a way that may pass; the last failure is thrown.
+     * A request to the destination the dump makes outside the upload route (checkpoint at the start, manifest,
+     * clean-up), retried with the shared backoff when it fails in a way that may pass; the last failure is thrown.
      */
-    private <T> T retryingS3(String what, Dump dump, java.util.function.Supplier<T> request) {
+    private <T> T retrying(String what, Dump dump, java.util.function.Supplier<T> request) {
         for (int retry = 1; ; retry++) {
             try {
                 return request.get();
-            } catch (DumpStore.S3Failure e) {
+            } catch (DumpDestination.Failure e) {
                 if (!e.retryable() || retry > backoff.maxRetries()) {
                     throw e;
                 }
@@ -439,7 +438,7 @@ public final class OpenSearchDumps {
     }
 
     /**
-     * Manifest: only when every slice is read and uploaded and the documents in S3 equal the snapshot's count.
+     * Manifest: only when every slice is read and uploaded and the documents dumped equal the snapshot's count.
      * Then releases the point in time and closes the run (which must balance: read = written).
      */
     public RunAccount complete(Dump dump) {
@@ -450,16 +449,16 @@ public final class OpenSearchDumps {
             throw new IllegalStateException("dump " + dump.dumpId + " holds " + dump.documentsDumped()
                     + " documents but the snapshot counted " + dump.documentsAtSnapshot);
         }
-        retryingS3("write the manifest", dump, () -> {
-            store.put(dump.bucket, dump.keyPrefix + DumpStore.MANIFEST, dump.manifest(Instant.now()));
+        retrying("write the manifest", dump, () -> {
+            destination.writeManifest(dump.keyPrefix, dump.manifest(Instant.now()));
             return null;
         });
         synchronized (dump) {
             dump.released = true; // no checkpoint after the manifest
         }
         try {
-            retryingS3("delete the checkpoint", dump, () -> {
-                store.delete(dump.bucket, dump.keyPrefix + DumpStore.CHECKPOINT);
+            retrying("delete the checkpoint", dump, () -> {
+                destination.deleteCheckpoint(dump.keyPrefix);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -469,8 +468,8 @@ public final class OpenSearchDumps {
         release(dump);
         closePit(dump);
         RunAccount run = runs.finish(dump.run);
-        LOG.info("dump {} of {} complete: {} documents in s3://{}/{}{}", dump.dumpId, dump.index, dump.documentsDumped(),
-                dump.bucket, dump.keyPrefix, DumpStore.MANIFEST);
+        LOG.info("dump {} of {} complete: {} documents in {}", dump.dumpId, dump.index, dump.documentsDumped(),
+                destination.locate(dump.keyPrefix + DumpDestination.MANIFEST));
         return run;
     }
 
@@ -509,7 +508,7 @@ public final class OpenSearchDumps {
         String where;
         if (dump.checkpointWritten) {
             where = "stopped with " + dump.checkpointedParts() + " parts holding " + dump.checkpointedDocuments() + " of "
-                    + dump.documentsAtSnapshot + " documents in s3://" + dump.bucket + "/" + dump.keyPrefix
+                    + dump.documentsAtSnapshot + " documents in " + destination.locate(dump.keyPrefix)
                     + " (checkpoint.json); the point in time is kept until its keep-alive (" + settings.keepAlive()
                     + ") runs out, and the next dump of " + dump.index + " resumes from the checkpoint";
         } else {

@@ -3,13 +3,19 @@ package dev.ferry.opensearch;
 import dev.ferry.ExitStatus;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
+import dev.ferry.s3.DirectoryDumpDestination;
+import dev.ferry.s3.DumpDestination;
+import dev.ferry.s3.DumpDestinationUri;
 import dev.ferry.s3.DumpStore;
 import dev.ferry.s3.PartUploader;
+import dev.ferry.s3.S3DumpDestination;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 
 /**
@@ -25,12 +31,11 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         OpenSearchToS3Settings settings = OpenSearchToS3Settings.from(pc);
         SnapshotReader reader = new SnapshotReader(OpenSearchConnection.from(pc),
                 Duration.ofSeconds(settings.requestTimeoutSeconds()));
-        S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
         DumpProgress progress = new DumpProgress(runs.metrics());
         context.addStartupListener((ctx, alreadyStarted) -> progress.register());
         context.getRegistry().bind("opensearchToS3Dumps", new OpenSearchDumps(settings, reader,
-                new PartUploader(s3, settings.multipartBytes()), new DumpStore(s3), runs, progress, Backoff.from(pc)));
+                destination(context, settings), runs, progress, Backoff.from(pc)));
         ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
         ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
         context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));
@@ -38,6 +43,23 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         // besides the uploads in flight.
         context.getRegistry().bind("opensearchToS3UploadPool", dev.ferry.SplitPools.fifo(context, OpenSearchToS3Beans.class,
                 "opensearch-to-s3-upload", settings.slices() + settings.uploadsInFlight()));
+    }
+
+    private static DumpDestination destination(CamelContext context, OpenSearchToS3Settings settings) {
+        if (settings.destination() instanceof DumpDestinationUri.S3 s3Uri) {
+            S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
+            return new S3DumpDestination(s3Uri.bucket(), s3Uri.prefix(),
+                    new PartUploader(s3, settings.multipartBytes()), new DumpStore(s3));
+        }
+        DirectoryDumpDestination directory = new DirectoryDumpDestination(
+                ((DumpDestinationUri.Directory) settings.destination()).directory());
+        try { // a directory Ferry cannot make fails the start, not the first dump
+            Files.createDirectories(directory.directory());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the directory of " + OpenSearchToS3Settings.PREFIX
+                    + "destination, " + directory.directory() + ": " + e, e);
+        }
+        return directory;
     }
 
     /** Ends a one-shot dump: exit code 0 when its run succeeded, 1 when it failed; then Camel stops. */

@@ -1,6 +1,7 @@
 package dev.ferry.opensearch;
 
 import dev.ferry.config.SettingsValidator;
+import dev.ferry.s3.DumpDestinationUri;
 import org.apache.camel.spi.PropertiesComponent;
 
 import java.nio.file.Path;
@@ -9,8 +10,8 @@ import java.nio.file.Path;
  * The {@code ferry.opensearch-to-s3.*} settings (documented in application.properties) and their validation rules,
  * checked at start-up when the pipeline is enabled.
  */
-public record OpenSearchToS3Settings(String index, String query, String bucket, String prefix, int pageSize, int slices,
-                                     String sort, String keepAlive, long partMaxDocs, long partMaxBytes,
+public record OpenSearchToS3Settings(String index, String query, DumpDestinationUri destination, int pageSize,
+                                     int slices, String sort, String keepAlive, long partMaxDocs, long partMaxBytes,
                                      int uploadsInFlight, long multipartBytes, int compressionLevel, Path spoolDir,
                                      boolean resume, boolean oneShot, int requestTimeoutSeconds) {
 
@@ -21,8 +22,14 @@ public record OpenSearchToS3Settings(String index, String query, String bucket, 
                 "an index, alias or pattern (e.g. logs-2026-* or a,b)");
         v.optional(PREFIX + "query", s -> s.trim().startsWith("{") && s.trim().endsWith("}"),
                 "empty (every document) or a JSON query clause such as {\"term\":{\"tenant\":\"a\"}}");
-        v.require(PREFIX + "bucket", s -> s.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), "an S3 bucket name");
-        v.optional(PREFIX + "prefix", s -> !s.startsWith("/") && !s.endsWith("/"), "a key prefix without leading or trailing '/'");
+        v.require(PREFIX + "destination", s -> DumpDestinationUri.parse(s) != null, DumpDestinationUri.FORMS);
+        // bucket and prefix became the one destination setting: an old configuration is told what to write instead
+        for (String retired : new String[] {"bucket", "prefix"}) {
+            v.optional(PREFIX + retired, s -> false, "no value: bucket and prefix are replaced by one setting, "
+                    + PREFIX + "destination = s3://<bucket>/<prefix> (environment variable"
+                    + " FERRY_OPENSEARCH_TO_S3_DESTINATION); write that and remove " + PREFIX + "bucket and " + PREFIX
+                    + "prefix");
+        }
         v.require(PREFIX + "schedule", s -> s.trim().split("\\s+").length >= 6,
                 "a Quartz cron expression with seconds, e.g. 0 0 2 * * ? (02:00 every day)");
         v.require(PREFIX + "page-size", s -> between(s, 1, 10_000), "a whole number from 1 to 10000 (index.max_result_window)");
@@ -46,8 +53,8 @@ public record OpenSearchToS3Settings(String index, String query, String bucket, 
     }
 
     public static OpenSearchToS3Settings from(PropertiesComponent pc) {
-        return new OpenSearchToS3Settings(get(pc, "index"), optional(pc, "query"), get(pc, "bucket"),
-                optional(pc, "prefix") == null ? "" : optional(pc, "prefix"),
+        return new OpenSearchToS3Settings(get(pc, "index"), optional(pc, "query"),
+                DumpDestinationUri.parse(get(pc, "destination")),
                 Integer.parseInt(get(pc, "page-size")), Integer.parseInt(get(pc, "slices")), get(pc, "sort"),
                 get(pc, "keep-alive"), Long.parseLong(get(pc, "part-max-docs")), Long.parseLong(get(pc, "part-max-bytes")),
                 Integer.parseInt(get(pc, "uploads-in-flight")), Long.parseLong(get(pc, "multipart-part-bytes")),

@@ -19,13 +19,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The small JSON objects beside a dump's parts: {@code checkpoint.json} (rewritten after every uploaded part, so an
- * interrupted dump can resume) and {@code manifest.json} (written once, last: it exists only for a complete dump).
+ * The small JSON objects beside a dump's parts in S3: {@code checkpoint.json} (rewritten after every uploaded part,
+ * so an interrupted dump can resume) and {@code manifest.json} (written once, last: it exists only for a complete
+ * dump); and the listings a resume needs.
  */
 public final class DumpStore {
-
-    public static final String MANIFEST = "manifest.json";
-    public static final String CHECKPOINT = "checkpoint.json";
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -111,17 +109,9 @@ public final class DumpStore {
     }
 
     /** A failed S3 request, naming the endpoint, the request and the cause; never a credential. */
-    public static final class S3Failure extends RuntimeException {
-        private final boolean retryable;
-
+    public static final class S3Failure extends DumpDestination.Failure {
         S3Failure(String message, Throwable cause, boolean retryable) {
-            super(message, cause);
-            this.retryable = retryable;
-        }
-
-        /** True when the same request may succeed later: no connection, a timeout, 429 or 5xx. */
-        public boolean retryable() {
-            return retryable;
+            super(message, cause, retryable);
         }
     }
 

@@ -73,7 +73,7 @@ public final class OpenSearchToS3Demo implements PipelineDemo {
         o.put("ferry.opensearch.hosts", search.hostAddress());
         o.put("ferry.opensearch-to-s3.enabled", "true");
         o.put("ferry.opensearch-to-s3.index", INDEX);
-        o.put("ferry.opensearch-to-s3.bucket", BUCKET);
+        o.put("ferry.opensearch-to-s3.destination", "s3://" + BUCKET + "/dumps");
         o.put("ferry.opensearch-to-s3.part-max-docs", "10000");
         o.put("ferry.opensearch-to-s3.request-dir", requests.toString());
         o.put("ferry.opensearch-to-s3.spool-dir", Path.of("target/local-data/opensearch-to-s3-spool").toAbsolutePath().toString());

@@ -34,25 +34,25 @@ import java.util.zip.GZIPInputStream;
  * An index of awkward documents in the embedded OpenSearch, a bucket in S3Proxy, and the readers the dump tests use
  * to compare what landed in S3 with what was indexed, byte for byte.
  */
-final class DumpFixture {
+public final class DumpFixture {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    final OpenSearchNode openSearch;
+    public final OpenSearchNode openSearch;
     final S3ProxyServer s3 = EmbeddedServices.shared().s3();
-    final String index;
-    final String bucket;
+    public final String index;
+    public final String bucket;
     /** The dump line expected for each document id: the indexed _source bytes, verbatim. */
-    final Map<String, String> expectedLines = new LinkedHashMap<>();
+    public final Map<String, String> expectedLines = new LinkedHashMap<>();
     /**
      * The points in time open on the shared node before this fixture: a failed dump of another test keeps its own
      * until its keep-alive runs out, by design, so only the ones opened since count as left open.
      */
     private final Set<String> pitsBefore;
 
-    DumpFixture(String name) {
+    public DumpFixture(String name) {
         this(name, EmbeddedServices.DEFAULT_OPENSEARCH_LINE);
     }
 
@@ -71,12 +71,11 @@ final class DumpFixture {
     }
 
     /** Settings that switch the pipeline on for this index and bucket, with small pages and parts. */
-    Map<String, String> settings(Path work) {
+    public Map<String, String> settings(Path work) {
         Map<String, String> o = new HashMap<>();
         o.put("ferry.opensearch-to-s3.enabled", "true");
         o.put("ferry.opensearch-to-s3.index", index);
-        o.put("ferry.opensearch-to-s3.bucket", bucket);
-        o.put("ferry.opensearch-to-s3.prefix", "dumps");
+        o.put("ferry.opensearch-to-s3.destination", "s3://" + bucket + "/dumps");
         o.put("ferry.opensearch-to-s3.schedule", "0 0 0 1 1 ? 2099");
         o.put("ferry.opensearch-to-s3.page-size", "50");
         o.put("ferry.opensearch-to-s3.part-max-docs", "120");
@@ -98,7 +97,7 @@ final class DumpFixture {
     }
 
     /** Indexes {@code plain} ordinary documents plus a set of awkward ones; returns how many documents in all. */
-    int seed(int plain) throws Exception {
+    public int seed(int plain) throws Exception {
         createIndex();
         Map<String, String[]> docs = new LinkedHashMap<>(); // id -> {routing or null, source}
         docs.put("float-95", new String[]{null, "{\"score\":95.0,\"ratio\":1.10,\"tiny\":1e-7,\"exp\":1E+5,\"neg\":-0.0}"});
@@ -167,9 +166,8 @@ final class DumpFixture {
         return r.body();
     }
 
-    /** Open points in time on the node. */
     /** Points in time opened since this fixture was made and still open. */
-    int openPits() throws Exception {
+    public int openPits() throws Exception {
         Set<String> open = pitIds();
         open.removeAll(pitsBefore);
         return open.size();
@@ -200,7 +198,7 @@ final class DumpFixture {
         return s3.client();
     }
 
-    List<String> keys(String prefix) {
+    public List<String> keys(String prefix) {
         return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
     }
@@ -220,7 +218,7 @@ final class DumpFixture {
     }
 
     /** Every line of every part listed in the manifest (or found under the folder), in order. */
-    static List<String> lines(byte[] gzipped) throws IOException {
+    public static List<String> lines(byte[] gzipped) throws IOException {
         List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(
                 new java.io.ByteArrayInputStream(gzipped)), StandardCharsets.UTF_8))) {
@@ -232,7 +230,7 @@ final class DumpFixture {
         return lines;
     }
 
-    static String sha256(byte[] bytes) throws Exception {
+    public static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

@@ -282,8 +282,30 @@ class OpenSearchToS3Test {
         String folder = f.dumpFolders("dumps").get(0);
         assertThat(f.json(folder + "manifest.json").path("documents").asLong()).isEqualTo(total);
 
-        settings.put("ferry.opensearch-to-s3.bucket", f.bucket + "-missing");
+        settings.put("ferry.opensearch-to-s3.destination", "s3://" + f.bucket + "-missing/dumps");
         assertThat(runToExit(settings)).isEqualTo(1);
+    }
+
+    /** The S3 readiness check looks for the destination's bucket: a bucket that is not there keeps Ferry not ready. */
+    @Test
+    void theReadinessCheckLooksForTheDestinationsBucket() throws Exception {
+        DumpFixture f = new DumpFixture("ready");
+        Map<String, String> settings = new HashMap<>(f.settings(work));
+        settings.put("ferry.opensearch-to-s3.destination", "s3://" + f.bucket + "-absent/dumps");
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            org.apache.camel.health.HealthCheck.Result s3 = s3Check(ferry).call();
+            assertThat(s3.getState()).isEqualTo(org.apache.camel.health.HealthCheck.State.DOWN);
+            assertThat(s3.getDetails()).containsEntry("bucket", f.bucket + "-absent");
+        }
+        try (FerryUnderTest ferry = FerryUnderTest.start(f.settings(work))) {
+            org.apache.camel.health.HealthCheck.Result s3 = s3Check(ferry).call();
+            assertThat(s3.getState()).isEqualTo(org.apache.camel.health.HealthCheck.State.UP);
+            assertThat(s3.getDetails()).containsEntry("bucket", f.bucket);
+        }
+    }
+
+    private static org.apache.camel.health.HealthCheck s3Check(FerryUnderTest ferry) {
+        return org.apache.camel.health.HealthCheckRegistry.get(ferry.camelContext()).getCheck("s3").orElseThrow();
     }
 
     static int runToExit(Map<String, String> overrides) throws Exception {
