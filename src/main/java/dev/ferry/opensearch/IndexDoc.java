@@ -1,6 +1,8 @@
 package dev.ferry.opensearch;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -10,8 +12,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 
@@ -20,10 +26,11 @@ import java.util.Objects;
  * re-serialized, so {@code 95.0} stays {@code 95.0}), kept as a range of the line's bytes: it goes into the bulk body
  * without being decoded to text and encoded back. {@code line} ties it back to its source line for dead letters.
  *
- * <p>As a {@link Record} (the transform stage's view) its fields are parsed only when a step reads one, and the
- * document is written again from them only when a step changed them ({@link #fields()}): a document a transform
- * did not touch, or only read in a condition, still goes to OpenSearch byte for byte as read. A step may also choose
- * its target index ({@link #setTarget}).
+ * <p>As a {@link Record} (the transform stage's view) a field a step reads is found by scanning the bytes; the
+ * document is parsed whole only when a step needs the whole map or changes a field it has, and written again from
+ * its fields only then. A new top-level field is spliced in before the closing brace. A document a transform did
+ * not touch, or only read in a condition, still goes to OpenSearch byte for byte as read. A step may also choose its
+ * target index ({@link #setTarget}).
  */
 public final class IndexDoc implements Record {
 
@@ -42,8 +49,11 @@ public final class IndexDoc implements Record {
     private final byte[] readBytes;
     private final int readOffset;
     private final int readLength;
-    private Map<String, Object> fields;
+    private Map<String, Object> fields;      // every field, parsed: once a step needs the whole document
+    private Map<String, Object> looked;      // single fields read without parsing the rest (value, or ABSENT)
+    private Map<String, Object> appended;    // new top-level fields, added to the bytes without parsing them
     private boolean changed;
+    private static final Object ABSENT = new Object();
 
     /** A document whose source is {@code length} bytes of {@code bytes} from {@code offset} (shared, not copied). */
     public IndexDoc(long line, String index, String id, String routing, byte[] bytes, int offset, int length) {
@@ -114,21 +124,110 @@ public final class IndexDoc implements Record {
     /** The fields, to change: the document is then written from them (a read-only look: {@link #view()}). */
     @Override
     public Map<String, Object> fields() {
-        Map<String, Object> f = view();
+        Map<String, Object> f = parsed();
         changed = true;
         return f;
     }
 
+    /**
+     * The fields to read. A single field is looked up by scanning the bytes (the other values are skipped, not
+     * decoded), so a condition on a field costs a scan, not a parse; the whole map is parsed only when asked for it.
+     */
     @Override
     public Map<String, Object> view() {
+        return fields != null ? fields : new Lookup();
+    }
+
+    /** A new top-level field is added to the bytes as they are; anything else changes the parsed fields. */
+    @Override
+    public void set(String path, Object value) {
+        if (fields == null && path.indexOf('.') < 0 && (appended != null && appended.containsKey(path) || lookup(path) == ABSENT)) {
+            if (appended == null) {
+                appended = new LinkedHashMap<>(4);
+            }
+            appended.put(path, value);
+            return;
+        }
+        Record.super.set(path, value);
+    }
+
+    private Map<String, Object> parsed() {
         if (fields == null) {
             try {
                 fields = MAPPER.readValue(bytes, offset, length, FIELDS);
             } catch (IOException e) {
                 throw new UncheckedIOException("line " + line + ": the document cannot be read as JSON fields", e);
             }
+            if (appended != null) {
+                fields.putAll(appended);
+                appended = null;
+                changed = true;
+            }
+            looked = null;
         }
         return fields;
+    }
+
+    /** One top-level field's value (JSON null is null), or ABSENT: a scan of the bytes, remembered. */
+    private Object lookup(String key) {
+        if (appended != null && appended.containsKey(key)) {
+            return appended.get(key);
+        }
+        if (looked != null && looked.containsKey(key)) {
+            return looked.get(key);
+        }
+        Object value = ABSENT;
+        try (JsonParser p = MAPPER.createParser(bytes, offset, length)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    boolean wanted = key.equals(p.currentName());
+                    JsonToken token = p.nextToken();
+                    if (!wanted) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    value = switch (token) {
+                        case VALUE_STRING -> p.getText();
+                        case VALUE_NUMBER_INT -> p.getNumberValue();
+                        case VALUE_NUMBER_FLOAT -> p.getDecimalValue();
+                        case VALUE_TRUE -> Boolean.TRUE;
+                        case VALUE_FALSE -> Boolean.FALSE;
+                        case VALUE_NULL -> null;
+                        default -> MAPPER.readValue(p, Object.class);
+                    };
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("line " + line + ": the document cannot be read as JSON fields", e);
+        }
+        if (looked == null) {
+            looked = new HashMap<>(4);
+        }
+        looked.put(key, value);
+        return value;
+    }
+
+    /** The read-only view before a full parse: single fields by scanning, the rest by parsing. */
+    private final class Lookup extends AbstractMap<String, Object> {
+        @Override
+        public Object get(Object key) {
+            if (fields != null) {
+                return fields.get(key);
+            }
+            Object v = key instanceof String k ? lookup(k) : ABSENT;
+            return v == ABSENT ? null : v;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return fields != null ? fields.containsKey(key) : key instanceof String k && lookup(k) != ABSENT;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return Collections.unmodifiableMap(parsed()).entrySet();
+        }
     }
 
     @Override
@@ -141,8 +240,11 @@ public final class IndexDoc implements Record {
         return "line " + line;
     }
 
-    /** A changed document's bytes, written from its fields once per change. */
+    /** A changed document's bytes: written from its fields once per change, or the added fields spliced in. */
     private void written() {
+        if (!changed && appended != null) {
+            splice();
+        }
         if (changed) {
             try {
                 bytes = MAPPER.writeValueAsBytes(fields);
@@ -153,6 +255,43 @@ public final class IndexDoc implements Record {
             length = bytes.length;
             changed = false;
         }
+    }
+
+    /** The source with the added fields before its closing brace: the bytes read are not parsed or rewritten. */
+    private void splice() {
+        int end = offset + length - 1;
+        while (end > offset && bytes[end] != '}') {
+            end--;
+        }
+        int last = end - 1;
+        while (last > offset && (bytes[last] == ' ' || bytes[last] == '\t' || bytes[last] == '\r' || bytes[last] == '\n')) {
+            last--;
+        }
+        boolean empty = bytes[last] == '{';
+        ByteArrayOutputStream out = new ByteArrayOutputStream(length + 64 * appended.size());
+        out.write(bytes, offset, end - offset);
+        try {
+            for (Map.Entry<String, Object> e : appended.entrySet()) {
+                if (!empty) {
+                    out.write(',');
+                }
+                empty = false;
+                out.write(MAPPER.writeValueAsBytes(e.getKey()));
+                out.write(':');
+                out.write(MAPPER.writeValueAsBytes(e.getValue()));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("line " + line + ": a transform left a value that is not JSON: " + e.getMessage(), e);
+        }
+        out.write('}');
+        if (looked == null) {
+            looked = new HashMap<>(4);
+        }
+        looked.putAll(appended);
+        appended = null;
+        bytes = out.toByteArray();
+        offset = 0;
+        length = bytes.length;
     }
 
     @Override

@@ -46,17 +46,25 @@ final class Value {
         }
         if (text.contains("${")) {
             Language simple = context.resolveLanguage("simple");
-            Expression expression = simple.createExpression(text);
+            FieldRefs refs = FieldRefs.rewrite(text);
+            Expression expression = simple.createExpression(refs.text());
             expression.init(context);
-            return new Value(text, null, scratch -> expression.evaluate(scratch, Object.class), type);
+            return new Value(text, null, scratch -> {
+                refs.bind(scratch);
+                return expression.evaluate(scratch, Object.class);
+            }, type);
         }
         return new Value(text, convert(text, type, text), null, type);
     }
 
     static Predicate condition(CamelContext context, String text) {
-        Predicate predicate = context.resolveLanguage("simple").createPredicate(text);
+        FieldRefs refs = FieldRefs.rewrite(text);
+        Predicate predicate = context.resolveLanguage("simple").createPredicate(refs.text());
         predicate.init(context);
-        return predicate;
+        return scratch -> {
+            refs.bind(scratch);
+            return predicate.matches(scratch);
+        };
     }
 
     Object evaluate(Exchange scratch) {

@@ -141,6 +141,19 @@ class RecordsComponentTest {
     }
 
     @Test
+    void fieldReferencesMeanWhatSimpleMeansOnTheFieldsMap() throws Exception {
+        Batch b = run(new Batch("{\"q\":19,\"user\":{\"name\":\"ann\"},\"tags\":[\"a\"]}", "{\"q\":\"7\"}", "{\"user\":null}", "{}"),
+                "ferry-records:set?field=label&value=${body[user][name]}/${body[q]}/${body[missing]}",
+                "ferry-records:set?field=big&value=yes&when=RAW(${body[q]} > 18 && ${body[user][name]} == 'ann')",
+                "ferry-records:set?field=nouser&value=yes&when=${body[user]} == null",
+                "ferry-records:set?field=tagged&value=${body[tags].size()}&when=${body[tags]} != null");
+        assertThat(b.docs).extracting(d -> d.get("label")).containsExactly("ann/19/", "/7/", "//", "//");
+        assertThat(b.docs).extracting(d -> d.get("big")).containsExactly("yes", null, null, null);
+        assertThat(b.docs).extracting(d -> d.get("nouser")).containsExactly(null, "yes", "yes", "yes");
+        assertThat(b.docs.get(0).get("tagged")).isEqualTo(1); // left to simple (a method on the field), its type kept
+    }
+
+    @Test
     void mistakesInTheRouteFailAtStartWithWhatIsWrong() {
         assertThatThrownBy(() -> run(new Batch(), "ferry-records:filter?when=true"))
                 .isInstanceOf(FailedToCreateRouteException.class).hasStackTraceContaining("ferry-records:filter is not an operation");
