@@ -32,10 +32,11 @@ final class RecordsProducer extends DefaultProducer {
         List<Record> records = batch.records();
         Operation operation = endpoint.operation();
         Predicate condition = endpoint.condition();
-        // one scratch exchange per batch, with the batch's headers and properties (${exchangeProperty.x} works)
+        // one scratch exchange per batch, with copies of the batch's headers and properties (${exchangeProperty.x} works;
+        // the field references a condition binds as properties stay on the scratch, off the batch's exchange)
         Exchange scratch = new DefaultExchange(exchange.getContext());
         scratch.getProperties().putAll(exchange.getProperties());
-        scratch.getMessage().setHeaders(exchange.getMessage().getHeaders());
+        scratch.getMessage().getHeaders().putAll(exchange.getMessage().getHeaders());
         scratch.setProperty(Value.BATCH_TIME, java.time.format.DateTimeFormatter.ISO_INSTANT.format(
                 java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
         int kept = 0;

@@ -20,6 +20,8 @@ final class Value {
     /** The scratch exchange's property holding the batch's time, ISO-8601 in UTC: what {@code value=now} writes. */
     static final String BATCH_TIME = "ferryBatchTime";
 
+    private static final java.util.Set<String> TYPES = java.util.Set.of("string", "number", "boolean");
+
     private final String text;
     private final Object constant;
     private final Evaluator expression;
@@ -40,7 +42,14 @@ final class Value {
         if (text == null) {
             return null;
         }
+        // checked when the route starts, whatever the value: a wrong type must not wait for the first record
+        if (type != null && !TYPES.contains(type)) {
+            throw new IllegalArgumentException("type must be string, number or boolean, not " + type);
+        }
         if (text.equals("now")) {
+            if (type != null && !type.equals("string")) {
+                throw new IllegalArgumentException("value=now is a time (a string), not a " + type);
+            }
             // the time the batch was transformed, the same for all its records: no formatting per record
             return new Value(text, null, scratch -> scratch.getProperty(BATCH_TIME, String.class), null);
         }
@@ -75,10 +84,6 @@ final class Value {
         return type == null || value == null ? value : convert(value.toString(), type, text);
     }
 
-    String text() {
-        return text;
-    }
-
     private static Object convert(String value, String type, String source) {
         if (type == null || type.equals("string")) {
             return value;
@@ -91,7 +96,7 @@ final class Value {
                     case "false" -> Boolean.FALSE;
                     default -> throw new IllegalArgumentException("not true or false");
                 };
-                default -> throw new IllegalArgumentException("type must be string, number or boolean, not " + type);
+                default -> throw new IllegalStateException("unchecked type " + type);
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + value + "' (from " + source + ") is not a number");

@@ -163,6 +163,11 @@ class RecordsComponentTest {
                 .isInstanceOf(FailedToCreateRouteException.class);
         assertThatThrownBy(() -> run(new Batch(), "ferry-records:set?field=a&value=1&colour=red"))
                 .hasStackTraceContaining("colour");
+        // a wrong type fails the start whatever the value is, not each record at run time
+        assertThatThrownBy(() -> run(new Batch(), "ferry-records:set?field=a&value=${body[x]}&type=integer"))
+                .isInstanceOf(FailedToCreateRouteException.class).hasStackTraceContaining("not integer");
+        assertThatThrownBy(() -> run(new Batch(), "ferry-records:set?field=a&value=now&type=number"))
+                .isInstanceOf(FailedToCreateRouteException.class).hasStackTraceContaining("value=now is a time");
     }
 
     @Test
