@@ -157,10 +157,6 @@ public final class ObjectJobs {
     }
 
     /** Marks the object done once its run balanced. */
-    public void markDone(Exchange exchange) {
-        inbox.markDone(job(exchange).key());
-    }
-
     /**
      * The object failed (OpenSearch failing or refusing us, S3 unreachable, the object changed, Ferry stopping): the
      * run fails loudly and the object stays to be redone. Its spooled dead letters are dropped, not uploaded: none is

@@ -1,17 +1,15 @@
 package dev.ferry.s3;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.Tag;
 
 import java.util.Iterator;
 import java.util.Locale;
 
 /**
- * The source bucket seen as an inbox: which objects under the prefix still wait to be indexed, and marking one done
- * once every line of it is indexed or dead-lettered (moved under the processed prefix, deleted, or tagged).
+ * The source bucket seen as an inbox: which objects under the prefix still wait to be indexed (marking one done is
+ * the route s3-to-opensearch-mark-done's, through aws2-s3 operations; this class says where a moved object goes and
+ * which tag marks one done).
  *
  * <p>Why not the aws2-s3 consumer: it opens a GET on every object of a poll before the first is processed (an idle
  * stream that S3 may time out while a big object ahead of it is indexed), and in tag mode it would list and fetch
@@ -20,7 +18,6 @@ import java.util.Locale;
  */
 public final class S3Inbox {
 
-    private static final Logger LOG = LoggerFactory.getLogger(S3Inbox.class);
     public static final String DONE_TAG = "ferry-s3-to-opensearch";
     public static final String DONE_VALUE = "done";
 
@@ -77,17 +74,8 @@ public final class S3Inbox {
         return processedPrefix + (key.startsWith(prefix) ? key.substring(prefix.length()) : key);
     }
 
-    public void markDone(String key) {
-        switch (doneAction) {
-            case MOVE -> {
-                String target = processedKey(key);
-                s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(target));
-                s3.deleteObject(b -> b.bucket(bucket).key(key));
-                LOG.debug("moved {}/{} to {}", bucket, key, target);
-            }
-            case DELETE -> s3.deleteObject(b -> b.bucket(bucket).key(key));
-            case TAG -> s3.putObjectTagging(b -> b.bucket(bucket).key(key)
-                    .tagging(t -> t.tagSet(Tag.builder().key(DONE_TAG).value(DONE_VALUE).build())));
-        }
+    /** The tag a done object carries in tag mode (the aws2-s3 putObjectTagging operation's CamelAwsS3ObjectTags). */
+    public java.util.Map<String, String> doneTags() {
+        return java.util.Map.of(DONE_TAG, DONE_VALUE);
     }
 }
