@@ -102,6 +102,31 @@ class S3ToOpenSearchExamplesTest {
         assertThat(source(l, 3 + 10).get("email").asText()).isEqualTo(mask);
     }
 
+    /** The stock opensearch component, configured by camel.component.opensearch.*, indexes every run's event. */
+    @Test
+    void recordRunsInOpenSearch() throws Exception {
+        S3ToOpenSearchFixture f = fixture("run-history");
+        String history = f.index + "-runs";
+        ExampleRoutes applied = ExampleRoutes.apply("record-runs-in-opensearch", routes);
+        assertThat(applied.replaced()).containsExactly("route:ferry-run-finished");
+        Map<String, String> overrides = f.overrides();
+        overrides.putAll(applied.settings());
+        overrides.put("ferry.run-history.index", history);
+        f.put(KEY, gzip(events(40, n -> true)));
+        try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
+            await().atMost(Duration.ofMinutes(1)).until(() -> lastRun(runs(ferry), f.bucket + '/' + KEY).isPresent());
+            RunAccount run = lastRun(runs(ferry), f.bucket + '/' + KEY).orElseThrow();
+            assertRun(run, 40, 40, 0, 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> f.rawSource(history, run.runId(), null).isPresent());
+            JsonNode doc = S3ToOpenSearchFixture.JSON.readTree(f.rawSource(history, run.runId(), null).orElseThrow());
+            assertThat(doc.get("pipeline").asText()).isEqualTo("s3-to-opensearch");
+            assertThat(doc.get("subject").asText()).isEqualTo(f.bucket + '/' + KEY);
+            assertThat(doc.get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(doc.get("read").asLong()).isEqualTo(40);
+            assertThat(doc.get("written").asLong()).isEqualTo(40);
+        }
+    }
+
     /**
      * The accounting holds whatever a transform route does. An edit that empties the batch behind Ferry's back (here
      * {@code clear()} on the list), so no document is written, filtered or dead-lettered: the run fails as unbalanced.
