@@ -35,7 +35,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,7 +52,6 @@ public class FerryBeans implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent pc = context.getPropertiesComponent();
-        Map<String, Object> all = pc.loadPropertiesAsMap();
 
         PipelineMetrics metrics = new PipelineMetrics(() -> findMeterRegistry(context));
         // every finished run goes to direct:ferry-run-finished (routes/run-events.camel.yaml), synchronously
@@ -100,11 +99,11 @@ public class FerryBeans implements CamelConfiguration {
         for (Pipeline p : Pipeline.values()) {
             if (Boolean.parseBoolean(pc.resolveProperty(p.enabledKey()).orElse("false"))) {
                 Set<Pipeline.Service> services = EnumSet.copyOf(p.services());
-                all.forEach((key, value) -> {
-                    if (key.startsWith("ferry." + p.id() + ".") && key.endsWith("bucket")) {
-                        buckets.add(pc.resolveProperty(key).orElse(String.valueOf(value)));
-                    }
-                });
+                // by name: the properties map of camel-main holds no application.properties keys at this point
+                for (String setting : List.of("bucket", "dead-letter-bucket")) {
+                    pc.resolveProperty("ferry." + p.id() + "." + setting).map(String::trim).filter(b -> !b.isEmpty())
+                            .ifPresent(buckets::add);
+                }
                 // a destination URI (opensearch-to-s3): its bucket is checked; a local directory needs no S3 at all
                 Optional<String> destination = pc.resolveProperty("ferry." + p.id() + ".destination");
                 if (destination.isPresent()) {

@@ -32,7 +32,12 @@ public final class S3ReachabilityCheck extends AbstractHealthCheck {
             }
             for (String bucket : buckets) {
                 builder.detail("bucket", bucket);
-                s3.headBucket(b -> b.bucket(bucket));
+                try {
+                    s3.headBucket(b -> b.bucket(bucket));
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+                    builder.message("S3 bucket " + bucket + " does not exist").down();
+                    return;
+                }
             }
             builder.up();
         } catch (RuntimeException e) {

@@ -52,6 +52,13 @@ class ReadinessGaugeTest {
             assertThat(awaitReady(ferry)).as(ferry.get("health").body()).isEqualTo(1.0);
         }
 
+        // a configured bucket that is missing (here the dead-letter bucket) makes Ferry not ready, naming it
+        settings.put("ferry.s3-to-opensearch.dead-letter-bucket", deadLetters + "-missing");
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            assertThat(awaitReady(ferry)).isEqualTo(0.0);
+            assertThat(ferry.get("health").body()).contains(deadLetters + "-missing");
+        }
+
         settings.put("ferry.s3.endpoint", "http://127.0.0.1:" + FerryUnderTest.freePort());
         try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
             assertThat(awaitReady(ferry)).isEqualTo(0.0);
