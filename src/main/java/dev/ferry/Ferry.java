@@ -59,11 +59,25 @@ public final class Ferry implements AutoCloseable {
         // Before anything logs a setting: every secret value is masked in every console line from here on.
         Secrets.register(Secrets.of(config));
         MaskingLayout.install();
-        SettingsValidator.forFerry(config).validate(config);
+        settingsRules(config).validate(config);
         LOG.info("Settings (profile {}, file {}):", config.profile(), config.file().toAbsolutePath());
         config.summary().forEach(line -> LOG.info("    {}", line));
         logWhereToEdit(config);
         return new Ferry(config);
+    }
+
+    /** Every rule the settings must pass: Ferry's own, and those of each enabled pipeline. */
+    public static SettingsValidator settingsRules(FerryConfig config) {
+        SettingsValidator v = SettingsValidator.forFerry(config);
+        // one line per pipeline, checked only when that pipeline is enabled
+        if (enabled(config, Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
+        if (enabled(config, Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
+        if (enabled(config, Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
+        return v;
+    }
+
+    private static boolean enabled(FerryConfig config, Pipeline pipeline) {
+        return "true".equalsIgnoreCase(config.get(pipeline.enabledKey()));
     }
 
     /** One line an operator can act on: the files this process reads, and how an edit of each takes effect. */

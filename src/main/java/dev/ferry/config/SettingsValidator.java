@@ -36,7 +36,10 @@ public final class SettingsValidator {
 
     private final List<Rule> rules = new ArrayList<>();
 
-    /** The rules for the settings every Ferry process reads. Pipelines add theirs when they are enabled. */
+    /**
+     * The rules for the settings every Ferry process reads. Each enabled pipeline adds its own to these
+     * ({@code dev.ferry.Ferry#settingsRules}): this package knows no pipeline.
+     */
     public static SettingsValidator forFerry(FerryConfig config) {
         SettingsValidator v = new SettingsValidator();
         v.require("ferry.routes-dir", s -> !s.isBlank(), "a directory holding the YAML routes");
@@ -58,11 +61,6 @@ public final class SettingsValidator {
         v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
         addCamelRules(v);
-        // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
-        // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
-        if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
-        if (enabled(config, dev.ferry.Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
-        if (enabled(config, dev.ferry.Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
             if (key.startsWith("ferry.") && key.endsWith(".enabled")) {
@@ -103,10 +101,6 @@ public final class SettingsValidator {
 
     private static Predicate<String> camel(Predicate<String> valid) {
         return s -> s.contains("{{") || valid.test(s);
-    }
-
-    static boolean enabled(FerryConfig config, dev.ferry.Pipeline pipeline) {
-        return "true".equalsIgnoreCase(config.get(pipeline.enabledKey()));
     }
 
     public SettingsValidator require(String key, Predicate<String> valid, String expected) {

@@ -19,7 +19,7 @@ class SettingsValidationTest {
     void theShippedConfigurationIsValidInEveryProfile() {
         for (String profile : new String[] {"prod", "dev", "local"}) {
             FerryConfig config = FerryConfig.load(APP_PROPERTIES, profile, Map.of(), Map.of());
-            SettingsValidator.forFerry(config).validate(config);
+            dev.ferry.Ferry.settingsRules(config).validate(config);
             assertThat(config.profile()).isEqualTo(profile);
         }
     }
@@ -48,7 +48,7 @@ class SettingsValidationTest {
     void anInvalidSettingIsNamedWithItsSourceAndWhatWasExpected() {
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null,
                 Map.of("FERRY_RETRY_MAX_ATTEMPTS", "lots", "FERRY_OPENSEARCH_HOSTS", "localhost"), Map.of());
-        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(config).validate(config))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("invalid setting ferry.retry.max-attempts = 'lots' (from environment variable FERRY_RETRY_MAX_ATTEMPTS): expected a whole number >= 0")
                 .hasMessageContaining("invalid setting ferry.opensearch.hosts = 'localhost'")
@@ -60,7 +60,7 @@ class SettingsValidationTest {
         Path file = dir.resolve("application.properties");
         Files.writeString(file, Files.readString(APP_PROPERTIES).replace("ferry.db.url =", "# removed"));
         FerryConfig config = FerryConfig.load(file, null, Map.of(), Map.of());
-        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(config).validate(config))
                 .hasMessageContaining("missing setting ferry.db.url (environment variable FERRY_DB_URL)");
     }
 
@@ -68,7 +68,7 @@ class SettingsValidationTest {
     void aWrongSecretIsReportedWithoutItsValue() {
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(),
                 Map.of("ferry.s3.endpoint", "ftp://user:hunter2@example"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(config).validate(config))
                 .hasMessageContaining("invalid setting ferry.s3.endpoint = 'ftp://<hidden>@example'")
                 .message().doesNotContain("hunter2");
         assertThat(SettingsValidator.shown("ferry.db.password", "hunter2")).isEqualTo("<hidden>");
@@ -103,7 +103,7 @@ class SettingsValidationTest {
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of("CAMEL_MAIN_SHUTDOWN_TIMEOUT", "soon",
                 "CAMEL_HEALTH_ENABLED", "maybe", "CAMEL_HEALTH_EXPOSURE_LEVEL", "everything"),
                 Map.of("camel.main.duration-max-seconds", "5s"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(config).validate(config))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("invalid setting camel.main.shutdown-timeout = 'soon' (from environment variable"
                         + " CAMEL_MAIN_SHUTDOWN_TIMEOUT): expected a whole number of seconds >= 1")
@@ -132,7 +132,7 @@ class SettingsValidationTest {
     @Test
     void managementCredentialsComeTogether() {
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(), Map.of("ferry.management.user", "op"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(config).validate(config))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(config).validate(config))
                 .hasMessageContaining("invalid setting ferry.management.user = 'op' (from override): expected set together"
                         + " with ferry.management.password");
     }

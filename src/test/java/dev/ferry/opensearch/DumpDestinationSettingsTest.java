@@ -2,7 +2,6 @@ package dev.ferry.opensearch;
 
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.InvalidSettingException;
-import dev.ferry.config.SettingsValidator;
 import dev.ferry.s3.DumpDestinationUri;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +58,6 @@ class DumpDestinationSettingsTest {
         Map<String, String> env = new HashMap<>(environment);
         env.put("FERRY_OPENSEARCH_TO_S3_ENABLED", "true");
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, env, Map.of());
-        SettingsValidator.forFerry(config).validate(config);
+        dev.ferry.Ferry.settingsRules(config).validate(config);
     }
 }

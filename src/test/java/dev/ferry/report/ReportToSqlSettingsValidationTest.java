@@ -2,7 +2,6 @@ package dev.ferry.report;
 
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.InvalidSettingException;
-import dev.ferry.config.SettingsValidator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ class ReportToSqlSettingsValidationTest {
     }
 
     private static void validate(FerryConfig config) {
-        SettingsValidator.forFerry(config).validate(config);
+        dev.ferry.Ferry.settingsRules(config).validate(config);
     }
 
     @Test
