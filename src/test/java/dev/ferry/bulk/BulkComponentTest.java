@@ -41,7 +41,7 @@ class BulkComponentTest {
     }
 
     @Test
-    void standaloneRouteIndexesJsonDocumentsAndReportsTheRefusedOneWithItsReason() throws Exception {
+    void standaloneRouteIndexesJsonDocumentsAndNdjsonAndReportsTheRefusedOneWithItsReason() throws Exception {
         OpenSearchNode node = EmbeddedServices.shared().openSearch();
         String index = "ferry-bulk-standalone-" + System.nanoTime();
         HttpResponse<String> created = http(node, "PUT", "/" + index, "{\"settings\":{\"number_of_shards\":1,"
@@ -74,11 +74,17 @@ class BulkComponentTest {
         assertThat((String) refusals.get(0).get("type")).contains("parsing_exception");
         assertThat((String) refusals.get(0).get("reason")).contains("[n]");
 
+        Exchange ndjson = camel.createProducerTemplate().request("direct:in",
+                e -> e.getMessage().setBody("{\"n\":4,\"tag\":\"d\"}\n\n{\"n\":5,\"tag\":\"e\"}\n"));
+        assertThat(ndjson.getException()).isNull();
+        assertThat(ndjson.getMessage().getHeader(BulkProducer.INDEXED, Long.class)).isEqualTo(2L);
+        assertThat(ndjson.getMessage().getHeader(BulkProducer.REFUSALS, List.class)).isEmpty();
+
         http(node, "POST", "/" + index + "/_refresh", null);
         JsonNode hits = JSON.readTree(http(node, "GET", "/" + index + "/_search?size=10", null).body()).get("hits").get("hits");
         List<String> tags = new ArrayList<>();
         hits.forEach(h -> tags.add(h.get("_source").get("tag").asText()));
-        assertThat(tags).containsExactlyInAnyOrder("a", "c");
+        assertThat(tags).containsExactlyInAnyOrder("a", "c", "d", "e");
     }
 
     private static HttpResponse<String> http(OpenSearchNode node, String method, String path, String body) throws Exception {
