@@ -118,7 +118,7 @@ public final class IndexDoc implements Record {
 
     /** Bytes this document adds to a bulk body, roughly (action line plus source). */
     public long weight() {
-        return sourceLength() + 64L + id.length() + index.length() + (routing == null ? 0 : routing.length());
+        return sourceLength() + 64L + (id == null ? 0 : id.length()) + index.length() + (routing == null ? 0 : routing.length());
     }
 
     /** The fields, to change: the document is then written from them (a read-only look: {@link #view()}). */
@@ -300,7 +300,7 @@ public final class IndexDoc implements Record {
         if (o instanceof IndexDoc other) {
             other.written();
         }
-        return o instanceof IndexDoc d && line == d.line && index.equals(d.index) && id.equals(d.id)
+        return o instanceof IndexDoc d && line == d.line && index.equals(d.index) && Objects.equals(id, d.id)
                 && Objects.equals(routing, d.routing)
                 && Arrays.equals(bytes, offset, offset + length, d.bytes, d.offset, d.offset + d.length);
     }

@@ -170,7 +170,7 @@ public final class ObjectJobs {
             cause = cause.getCause(); // "Multicast processing failed for number 3" says less than its cause
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof dev.ferry.opensearch.BulkIndexer.ClusterFailureException && gate != null) {
+            if (t instanceof dev.ferry.bulk.BulkIndexer.ClusterFailureException && gate != null) {
                 gate.clusterFailed(t.getMessage());
                 break;
             }

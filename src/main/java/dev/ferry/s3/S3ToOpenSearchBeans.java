@@ -2,8 +2,6 @@ package dev.ferry.s3;
 
 import dev.ferry.accounting.Runs;
 import dev.ferry.health.OpenSearchReachabilityCheck;
-import dev.ferry.opensearch.BulkIndexer;
-import dev.ferry.opensearch.OpenSearchClients;
 import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -34,15 +32,9 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
                 Integer.parseInt(get(pc, P + "max-line-bytes")), Integer.parseInt(get(pc, P + "s3-resume-attempts")),
                 Long.parseLong(get(pc, P + "retry-initial-delay-ms")), Long.parseLong(get(pc, P + "retry-max-delay-ms")));
         OpenSearchConnection openSearch = OpenSearchConnection.from(pc);
-        int requestTimeoutMs = Integer.parseInt(get(pc, P + "request-timeout-ms"));
         int bulkInFlight = Integer.parseInt(get(pc, P + "bulk-in-flight"));
-        // the client is created at first use (the beans exist even when the pipeline is off)
-        BulkIndexer bulk = new BulkIndexer(
-                () -> OpenSearchClients.restClient(openSearch, requestTimeoutMs, bulkInFlight + 2),
-                Integer.parseInt(get(pc, P + "max-item-retries")), Long.parseLong(get(pc, P + "retry-initial-delay-ms")),
-                Long.parseLong(get(pc, P + "retry-max-delay-ms")), 1000L * Long.parseLong(get(pc, P + "progress-every-seconds")));
 
-        // the probe (an HTTP client) is created at the first poll, as the bulk client is
+        // the probe (an HTTP client) is created at the first poll, as ferry-bulk's client is
         java.util.concurrent.atomic.AtomicReference<OpenSearchReachabilityCheck> probe = new java.util.concurrent.atomic.AtomicReference<>();
         OpenSearchGate gate = new OpenSearchGate(() -> probe.updateAndGet(p -> p != null ? p
                 : new OpenSearchReachabilityCheck(openSearch)).outageReason(), inbox);
@@ -50,7 +42,6 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
         context.getRegistry().bind("s3ToOpenSearchGate", gate);
         context.getRegistry().bind("s3ToOpenSearchObjects", objects);
-        context.getRegistry().bind("s3ToOpenSearchBulk", bulk);
         context.getRegistry().bind("s3ToOpenSearchBulkPool", dev.ferry.SplitPools.fifo(context, S3ToOpenSearchBeans.class,
                 "s3-to-opensearch-bulk", bulkInFlight));
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
@@ -61,11 +52,6 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
                     if (run.pipeline().equals(dev.ferry.Pipeline.S3_TO_OPENSEARCH.id())) {
                         runs.fail(run, "Ferry stopped mid-object; the object stays in place and is read again on the next start");
                     }
-                }
-                try {
-                    bulk.close();
-                } catch (Exception ignored) {
-                    // closing the HTTP pool at shutdown: nothing left to lose
                 }
             }
         });

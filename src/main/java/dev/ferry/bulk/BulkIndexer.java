@@ -1,13 +1,12 @@
-package dev.ferry.opensearch;
+package dev.ferry.bulk;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import dev.ferry.s3.DocumentBatch;
-import dev.ferry.s3.ObjectJob;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.opensearch.IndexDoc;
 import io.github.resilience4j.core.IntervalFunction;
-import org.apache.camel.Exchange;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.opensearch.client.Request;
@@ -26,7 +25,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Sends one batch as a bulk request and makes sure every document in it ends indexed or dead-lettered.
+ * Sends one batch as a bulk request and makes sure every document in it ends indexed or refused (dead-lettered by
+ * its {@link BulkOwner}); the engine of {@code ferry-bulk:} ({@link BulkEndpoint}).
  *
  * <p>Why not the camel-opensearch producer: it does not fail the exchange on item errors, continues routing on the
  * HTTP client's dispatch thread (where waiting out a backoff would stall every other request), and resending only
@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * batch): each attempt sends only the documents that failed for a reason about the cluster (see
  * {@link BulkItemClassifier}), after an exponential backoff with jitter (resilience4j's interval function), up to
  * {@code maxRetries}. A whole request that fails with an I/O error (refused, reset, timed out), 429/5xx or a cluster
- * block is retried the same way. When the retries are spent, {@link ClusterFailureException} fails the object's run:
+ * block is retried the same way. When the retries are spent, {@link ClusterFailureException} fails the source's run:
  * an outage is never dead-lettered document by document. Only documents OpenSearch refused one by one (4xx items)
  * go to the dead letters, at once.
  */
@@ -98,86 +98,91 @@ public final class BulkIndexer implements AutoCloseable {
         this.progressEveryMillis = progressEveryMillis;
     }
 
-    /** Camel entry point: the body is this batch's documents (after the transform); the object's job is on the exchange. */
-    public void index(Exchange exchange) {
-        Object body = exchange.getMessage().getBody();
-        if (!(body instanceof DocumentBatch batch)) {
-            throw new IllegalArgumentException("the bulk step takes the document batch the transform route was given;"
-                    + " it got " + (body == null ? "an empty body" : body.getClass().getName())
-                    + " (a step in s3-to-opensearch-transform replaced the body)");
-        }
-        ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
-        index(batch.records(), job);
-        exchange.getMessage().setBody(null); // the batch is done: do not keep it alive in the split's result
+    /** What one call settled: documents indexed, and refused (handed to the owner). */
+    public record Result(long indexed, long refused) {
     }
 
-    public void index(List<IndexDoc> docs, ObjectJob job) {
-        stopIfClosing(job, null);
+    /**
+     * Indexes {@code docs}: refused documents go to {@code owner}; indexed, dead-lettered (refused), retried and
+     * throttled counts go into {@code run} when there is one (a pipeline's run), and the totals are returned.
+     */
+    public Result index(List<IndexDoc> docs, BulkOwner owner, RunAccount run) {
+        stopIfClosing(owner, null);
         List<IndexDoc> pending = docs;
+        long indexed = 0;
+        long refused = 0;
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             Sorted sorted;
             try {
                 sorted = sort(pending, send(pending));
-                job.run().throttled(sorted.throttled());
+                if (run != null) {
+                    run.throttled(sorted.throttled());
+                }
             } catch (ResponseException e) {
                 int status = e.getResponse().getStatusLine().getStatusCode();
                 if (!BulkItemClassifier.retryableRequest(status, e.getMessage())) {
-                    throw new IllegalStateException("OpenSearch refused a bulk request for " + job.bucket() + '/'
-                            + job.key() + " with status " + status + ": " + excerpt(e.getMessage()), e);
+                    throw new IllegalStateException("OpenSearch refused a bulk request for " + owner.source()
+                            + " with status " + status + ": " + excerpt(e.getMessage()), e);
                 }
-                if (status == 429) {
-                    job.run().throttled(1); // one answer for the whole request
+                if (status == 429 && run != null) {
+                    run.throttled(1); // one answer for the whole request
                 }
                 sorted = allRetryable(pending, status, "http_" + status, excerpt(e.getMessage()));
             } catch (IOException e) {
-                stopIfClosing(job, e);
+                stopIfClosing(owner, e);
                 sorted = allRetryable(pending, 0, "request_failed", e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-            job.run().written(sorted.indexed());
+            indexed += sorted.indexed();
+            refused += sorted.rejected().size();
             for (Failure f : sorted.rejected()) {
-                job.deadLetters().rejected(f.doc(), f.status(), f.errorType(), f.reason());
+                owner.refused(f.doc(), f.status(), f.errorType(), f.reason());
             }
-            job.run().deadLettered(sorted.rejected().size());
+            if (run != null) {
+                run.written(sorted.indexed());
+                run.deadLettered(sorted.rejected().size());
+            }
             List<Failure> retryable = sorted.retryable();
             if (retryable.isEmpty()) {
                 break;
             }
             if (attempt > maxRetries) {
-                // About the cluster, not these documents: the run fails, the object stays and is read again later.
+                // About the cluster, not these documents: the run fails, the source stays and is read again later.
                 Failure first = retryable.get(0);
-                job.abandon(first.errorType() + ": " + excerpt(first.reason()));
+                owner.abandon(first.errorType() + ": " + excerpt(first.reason()));
                 throw new ClusterFailureException("OpenSearch did not take " + retryable.size() + " document(s) of "
-                        + job.bucket() + '/' + job.key() + " after " + attempt + " attempts (" + first.errorType() + ": "
-                        + excerpt(first.reason()) + "); the run fails and the object is read again on a later poll");
+                        + owner.source() + " after " + attempt + " attempts (" + first.errorType() + ": "
+                        + excerpt(first.reason()) + "); the run fails and the source is read again later");
             }
-            stopIfClosing(job, null);
-            job.run().retried(retryable.size());
+            stopIfClosing(owner, null);
+            if (run != null) {
+                run.retried(retryable.size());
+            }
             long delay = backoff.apply(attempt);
-            LOG.debug("retrying {} document(s) of {}/{} in {} ms (attempt {}): {}", retryable.size(), job.bucket(),
-                    job.key(), delay, attempt + 1, retryable.get(0).reason());
+            LOG.debug("retrying {} document(s) of {} in {} ms (attempt {}): {}", retryable.size(), owner.source(),
+                    delay, attempt + 1, retryable.get(0).reason());
             sleep(delay);
             pending = retryable.stream().map(Failure::doc).toList();
         }
-        if (job.progressDue(progressEveryMillis)) {
+        if (run != null && owner.progressDue(progressEveryMillis)) {
             LOG.info("progress pipeline={} subject={} read={} written={} dead_lettered={} retried={} mb_read={}",
-                    job.run().pipeline(), job.run().subject(), job.run().read(), job.run().written(),
-                    job.run().deadLettered(), job.run().retried(), job.lines().bytesRead() / (1024 * 1024));
+                    run.pipeline(), run.subject(), run.read(), run.written(), run.deadLettered(), run.retried(),
+                    owner.bytesRead() / (1024 * 1024));
         }
+        return new Result(indexed, refused);
     }
 
     /**
-     * Once Ferry is stopping, or another batch of the object found the cluster failing, the object fails and is read
+     * Once Ferry is stopping, or another batch of the source found the cluster failing, the source fails and is read
      * again later: nothing more is retried or dead-lettered.
      */
-    private void stopIfClosing(ObjectJob job, Exception cause) {
+    private void stopIfClosing(BulkOwner owner, Exception cause) {
         if (closed) {
-            throw new IllegalStateException("Ferry is stopping; " + job.bucket() + '/' + job.key()
-                    + " is left to be processed again", cause);
+            throw new IllegalStateException("Ferry is stopping; " + owner.source() + " is left to be processed again", cause);
         }
-        String abandoned = job.abandoned();
+        String abandoned = owner.abandoned();
         if (abandoned != null) {
-            throw new ClusterFailureException("OpenSearch failing for " + job.bucket() + '/' + job.key() + " (" + abandoned
-                    + "); the run fails and the object is read again on a later poll");
+            throw new ClusterFailureException("OpenSearch failing for " + owner.source() + " (" + abandoned
+                    + "); the run fails and the source is read again later");
         }
     }
 
@@ -228,8 +233,10 @@ public final class BulkIndexer implements AutoCloseable {
                     action = bytes("{\"index\":{\"_index\":\"" + new String(ESCAPE.quoteAsString(index)));
                 }
                 out.writeBytes(action);
-                out.writeBytes(ID);
-                out.writeBytes(ESCAPE.quoteAsUTF8(doc.id()));
+                if (doc.id() != null) { // standalone documents may leave the id to OpenSearch
+                    out.writeBytes(ID);
+                    out.writeBytes(ESCAPE.quoteAsUTF8(doc.id()));
+                }
                 if (doc.routing() != null) {
                     out.writeBytes(ROUTING);
                     out.writeBytes(ESCAPE.quoteAsUTF8(doc.routing()));

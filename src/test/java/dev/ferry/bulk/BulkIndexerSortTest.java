@@ -1,14 +1,15 @@
-package dev.ferry.opensearch;
+package dev.ferry.bulk;
 
+import dev.ferry.opensearch.IndexDoc;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import static dev.ferry.opensearch.BulkItemClassifier.Outcome.INDEXED;
-import static dev.ferry.opensearch.BulkItemClassifier.Outcome.REJECTED;
-import static dev.ferry.opensearch.BulkItemClassifier.Outcome.RETRYABLE;
+import static dev.ferry.bulk.BulkItemClassifier.Outcome.INDEXED;
+import static dev.ferry.bulk.BulkItemClassifier.Outcome.REJECTED;
+import static dev.ferry.bulk.BulkItemClassifier.Outcome.RETRYABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -71,6 +72,13 @@ class BulkIndexerSortTest {
                 {"index":{"_index":"other","_id":"d-2","routing":"r9"}}
                 {"n": 1.50, "t": "caf\u00e9"}
                 """);
+    }
+
+    @Test
+    void aDocumentWithoutAnIdLeavesItToOpenSearch() {
+        String body = new String(BulkIndexer.body(List.of(new IndexDoc(1, "docs", null, null, "{\"a\":1}"))),
+                StandardCharsets.UTF_8);
+        assertThat(body).isEqualTo("{\"index\":{\"_index\":\"docs\"}}\n{\"a\":1}\n");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.ferry.opensearch;
+package dev.ferry.bulk;
 
 import java.util.Set;
 
