@@ -68,7 +68,7 @@ public final class Ferry implements AutoCloseable {
 
     /** Every rule the settings must pass: Ferry's own, and those of each enabled pipeline. */
     public static SettingsValidator settingsRules(FerryConfig config) {
-        SettingsValidator v = SettingsValidator.forFerry(config);
+        SettingsValidator v = SettingsValidator.commonRules(config);
         // one line per pipeline, checked only when that pipeline is enabled
         if (enabled(config, Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
         if (enabled(config, Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }

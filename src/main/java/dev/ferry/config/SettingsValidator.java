@@ -40,7 +40,7 @@ public final class SettingsValidator {
      * The rules for the settings every Ferry process reads. Each enabled pipeline adds its own to these
      * ({@code dev.ferry.Ferry#settingsRules}): this package knows no pipeline.
      */
-    public static SettingsValidator forFerry(FerryConfig config) {
+    public static SettingsValidator commonRules(FerryConfig config) {
         SettingsValidator v = new SettingsValidator();
         v.require("ferry.routes-dir", s -> !s.isBlank(), "a directory holding the YAML routes");
         v.require("ferry.management.port", SettingsValidator::isPort, "a TCP port (0-65535; 0 picks a free one)");

@@ -2,7 +2,6 @@ package dev.ferry.s3;
 
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.InvalidSettingException;
-import dev.ferry.config.SettingsValidator;
 import dev.ferry.testing.FerryUnderTest;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
@@ -53,11 +52,11 @@ class S3ToOpenSearchWiringTest {
     void enabledPipelineSettingsAreValidatedAndNamed() {
         Path props = Path.of("application.properties");
         FerryConfig ok = FerryConfig.load(props, null, Map.of(), Map.of("ferry.s3-to-opensearch.enabled", "true"));
-        SettingsValidator.forFerry(ok).validate(ok);
+        dev.ferry.Ferry.settingsRules(ok).validate(ok);
         FerryConfig bad = FerryConfig.load(props, null, Map.of("FERRY_S3_TO_OPENSEARCH_DONE_ACTION", "archive"),
                 Map.of("ferry.s3-to-opensearch.enabled", "true", "ferry.s3-to-opensearch.bulk-max-docs", "0",
                         "ferry.s3-to-opensearch.bucket", "Not_A_Bucket"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(bad).validate(bad))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(bad).validate(bad))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("invalid setting ferry.s3-to-opensearch.done-action = 'archive' (from environment"
                         + " variable FERRY_S3_TO_OPENSEARCH_DONE_ACTION): expected move, delete or tag")
@@ -73,7 +72,7 @@ class S3ToOpenSearchWiringTest {
         FerryConfig bad = FerryConfig.load(props, null, Map.of("FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET", "inbox"),
                 with(moving, "ferry.s3-to-opensearch.processed-prefix", "incoming/done/",
                         "ferry.s3-to-opensearch.bulk-max-docs", "0"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(bad).validate(bad))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(bad).validate(bad))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageContaining("invalid setting ferry.s3-to-opensearch.processed-prefix = 'incoming/done/' (from"
                         + " override): expected with done-action move, a prefix neither equal to, under nor above"
@@ -86,12 +85,12 @@ class S3ToOpenSearchWiringTest {
 
         FerryConfig above = FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.prefix",
                 "incoming/2026/", "ferry.s3-to-opensearch.processed-prefix", "incoming/"));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(above).validate(above))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(above).validate(above))
                 .hasMessageContaining("invalid setting ferry.s3-to-opensearch.processed-prefix = 'incoming/'")
                 .hasMessageContaining("1 setting(s) to fix");
         FerryConfig noProcessedPrefix = FerryConfig.load(props, null, Map.of(),
                 with(moving, "ferry.s3-to-opensearch.processed-prefix", ""));
-        assertThatThrownBy(() -> SettingsValidator.forFerry(noProcessedPrefix).validate(noProcessedPrefix))
+        assertThatThrownBy(() -> dev.ferry.Ferry.settingsRules(noProcessedPrefix).validate(noProcessedPrefix))
                 .hasMessageContaining("missing setting ferry.s3-to-opensearch.processed-prefix")
                 .hasMessageContaining("required when ferry.s3-to-opensearch.done-action is move");
 
@@ -100,7 +99,7 @@ class S3ToOpenSearchWiringTest {
                 FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.done-action", "delete",
                         "ferry.s3-to-opensearch.processed-prefix", "incoming/done/")),
                 FerryConfig.load(props, null, Map.of(), with(moving, "ferry.s3-to-opensearch.processed-prefix", "processed/")))) {
-            assertThatCode(() -> SettingsValidator.forFerry(ok).validate(ok)).doesNotThrowAnyException();
+            assertThatCode(() -> dev.ferry.Ferry.settingsRules(ok).validate(ok)).doesNotThrowAnyException();
         }
     }
 
