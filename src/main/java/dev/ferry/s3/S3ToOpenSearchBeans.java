@@ -5,7 +5,7 @@ import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.PropertyInject;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -15,24 +15,36 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public class S3ToOpenSearchBeans implements CamelConfiguration {
 
-    private static final String P = S3ToOpenSearchSettings.PREFIX;
+    // Settings are injected by Camel (camel-main post-processes configuration classes before configure); an empty
+    // optional setting arrives as "" and means "not set".
+    @PropertyInject("ferry.s3-to-opensearch.bucket") String bucket;
+    @PropertyInject(value = "ferry.s3-to-opensearch.prefix", defaultValue = "") String prefix;
+    @PropertyInject("ferry.s3-to-opensearch.done-action") String doneAction;
+    @PropertyInject(value = "ferry.s3-to-opensearch.processed-prefix", defaultValue = "") String processedPrefix;
+    @PropertyInject(value = "ferry.s3-to-opensearch.key-suffixes", defaultValue = "") String keySuffixes;
+    @PropertyInject("ferry.s3-to-opensearch.index") String index;
+    @PropertyInject("ferry.s3-to-opensearch.index-from-line") boolean indexFromLine;
+    @PropertyInject(value = "ferry.s3-to-opensearch.id-field", defaultValue = "") String idField;
+    @PropertyInject("ferry.s3-to-opensearch.dead-letter-bucket") String deadLetterBucket;
+    @PropertyInject("ferry.s3-to-opensearch.bulk-max-docs") int bulkMaxDocs;
+    @PropertyInject("ferry.s3-to-opensearch.bulk-max-bytes") long bulkMaxBytes;
+    @PropertyInject("ferry.s3-to-opensearch.bulk-in-flight") int bulkInFlight;
+    @PropertyInject("ferry.s3-to-opensearch.max-line-bytes") int maxLineBytes;
+    @PropertyInject("ferry.s3-to-opensearch.s3-resume-attempts") int s3ResumeAttempts;
+    @PropertyInject("ferry.s3-to-opensearch.retry-initial-delay-ms") long retryInitialDelayMs;
+    @PropertyInject("ferry.s3-to-opensearch.retry-max-delay-ms") long retryMaxDelayMs;
 
     @Override
     public void configure(CamelContext context) {
-        PropertiesComponent pc = context.getPropertiesComponent();
         S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
 
-        S3Inbox inbox = new S3Inbox(s3, get(pc, P + "bucket"), optional(pc, P + "prefix"), get(pc, P + "done-action"),
-                optional(pc, P + "processed-prefix"), optional(pc, P + "key-suffixes"));
-        LineParser lines = new LineParser(get(pc, P + "index"), Boolean.parseBoolean(get(pc, P + "index-from-line")),
-                optional(pc, P + "id-field"));
-        ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, get(pc, P + "dead-letter-bucket"),
-                Integer.parseInt(get(pc, P + "bulk-max-docs")), Long.parseLong(get(pc, P + "bulk-max-bytes")),
-                Integer.parseInt(get(pc, P + "max-line-bytes")), Integer.parseInt(get(pc, P + "s3-resume-attempts")),
-                Long.parseLong(get(pc, P + "retry-initial-delay-ms")), Long.parseLong(get(pc, P + "retry-max-delay-ms")));
-        OpenSearchConnection openSearch = OpenSearchConnection.from(pc);
-        int bulkInFlight = Integer.parseInt(get(pc, P + "bulk-in-flight"));
+        S3Inbox inbox = new S3Inbox(s3, bucket.trim(), blankToNull(prefix), doneAction, blankToNull(processedPrefix),
+                blankToNull(keySuffixes));
+        LineParser lines = new LineParser(index.trim(), indexFromLine, blankToNull(idField));
+        ObjectJobs objects = new ObjectJobs(runs, s3, inbox, lines, deadLetterBucket.trim(), bulkMaxDocs, bulkMaxBytes,
+                maxLineBytes, s3ResumeAttempts, retryInitialDelayMs, retryMaxDelayMs);
+        OpenSearchConnection openSearch = OpenSearchConnection.from(context.getPropertiesComponent());
 
         // the probe (an HTTP client) is created at the first poll, as ferry-bulk's client is
         java.util.concurrent.atomic.AtomicReference<OpenSearchReachabilityCheck> probe = new java.util.concurrent.atomic.AtomicReference<>();
@@ -57,12 +69,7 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         });
     }
 
-    private static String get(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim)
-                .orElseThrow(() -> new IllegalArgumentException("missing setting " + key));
-    }
-
-    private static String optional(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 }
