@@ -65,6 +65,7 @@ public final class SqlLoadEndpoint extends DefaultEndpoint {
 
     private volatile BatchWriter.Method loadMethod;
     private volatile MapRows mapRows;
+    private volatile boolean tableChecked;
     private final Map<LoadBatch.Columns, BatchWriter> writers = new ConcurrentHashMap<>();
 
     SqlLoadEndpoint(String uri, SqlLoadComponent component, String table) {
@@ -92,14 +93,37 @@ public final class SqlLoadEndpoint extends DefaultEndpoint {
             throw new IllegalArgumentException("ferry-sql-load:" + table + " method must be auto, copy or insert, not " + method);
         }
         if (columns != null && !columns.isBlank()) {
-            ColumnMapping mapping = ColumnMapping.parse(Arrays.stream(columns.split(";")).filter(s -> !s.isBlank())
-                    .map(c -> {
-                        String name = c.trim().split(":", 2)[0].trim();
-                        return name + " = " + c.trim();
-                    }).reduce((a, b) -> a + "; " + b).orElse(""));
-            List<String> keys = keyColumns == null ? List.of()
-                    : Arrays.stream(keyColumns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-            mapRows = new MapRows(mapping, new RowHasher(mapping, keys));
+            try {
+                mapRows = parseColumns();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ferry-sql-load:" + table + " columns/keyColumns: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The list-of-maps converter from the columns and keyColumns options. */
+    private MapRows parseColumns() {
+        // the same entries as ferry.report-to-sql.columns, each column its own source: "name:type" -> "name = name:type"
+        ColumnMapping mapping = ColumnMapping.parse(Arrays.stream(columns.split(";")).filter(s -> !s.isBlank())
+                .map(c -> c.trim().split(":", 2)[0].trim() + " = " + c.trim())
+                .reduce((a, b) -> a + "; " + b).orElse(""));
+        List<String> keys = keyColumns == null ? List.of()
+                : Arrays.stream(keyColumns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return new MapRows(mapping, new RowHasher(mapping, keys));
+    }
+
+    /**
+     * Before the first batch (not at start: the database may be down then): the table exists and its row_hash is
+     * binary. A misspelt table would otherwise make every row a reject ("table not found") instead of failing.
+     */
+    void checkTableOnce() throws java.sql.SQLException {
+        if (!tableChecked) {
+            synchronized (this) {
+                if (!tableChecked) {
+                    dev.ferry.sql.Migrations.requireBinaryHash(dataSource, table);
+                    tableChecked = true;
+                }
+            }
         }
     }
 
@@ -109,7 +133,7 @@ public final class SqlLoadEndpoint extends DefaultEndpoint {
                 c -> new BatchWriter(dataSource, c.mapping(), table, new RejectsWriter(rejectsTable), loadMethod));
     }
 
-    MapRows mapRows() {
+    MapRows listOfMaps() {
         return mapRows;
     }
 

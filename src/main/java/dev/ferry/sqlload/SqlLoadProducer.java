@@ -29,8 +29,8 @@ final class SqlLoadProducer extends DefaultProducer {
         LoadBatch batch;
         if (body instanceof LoadBatch loadBatch) {
             batch = loadBatch;
-        } else if (body instanceof List<?> list && endpoint.mapRows() != null) {
-            batch = endpoint.mapRows().convert(list);
+        } else if (body instanceof List<?> list && endpoint.listOfMaps() != null) {
+            batch = endpoint.listOfMaps().convert(list);
         } else if (body instanceof List<?>) {
             throw new IllegalArgumentException("ferry-sql-load:" + endpoint.table() + " takes a list of maps only with"
                     + " columns=<table_column:type;...> (the table's columns and types)");
@@ -38,6 +38,7 @@ final class SqlLoadProducer extends DefaultProducer {
             throw new IllegalArgumentException("ferry-sql-load:" + endpoint.table() + " takes a batch of rows (report-to-sql's"
                     + " LoadBatch) or a List<Map<String, Object>>, not " + (body == null ? "an empty body" : body.getClass().getName()));
         }
+        endpoint.checkTableOnce();
         RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
         BatchWriter writer = endpoint.writer(batch.columns());
         BatchWriter.Outcome outcome;

@@ -45,6 +45,7 @@ class SqlLoadComponentTest {
                     // no dataSource option: the registry's only DataSource
                     from("direct:load").to("ferry-sql-load:tracking?rejectsTable=tracking_rejects"
                             + "&keyColumns=tracking_id&columns=" + COLUMNS);
+                    from("direct:misspelt").to("ferry-sql-load:trackin?rejectsTable=tracking_rejects&columns=" + COLUMNS);
                 }
             });
             camel.start();
@@ -82,6 +83,15 @@ class SqlLoadComponentTest {
             assertThat(again.getMessage().getHeader("FerrySqlWritten", Long.class)).isZero();
             assertThat(again.getMessage().getHeader("FerrySqlDuplicate", Long.class)).isEqualTo(4);
             assertThat(again.getMessage().getHeader("FerrySqlRejected", Long.class)).isEqualTo(2);
+
+            // a table that is not there fails the exchange: its rows are not turned into rejects
+            Exchange misspelt = template.send("direct:misspelt", e -> e.getMessage().setBody(rows));
+            assertThat(misspelt.getException()).isInstanceOf(dev.ferry.sql.SchemaMismatchException.class)
+                    .hasMessageContaining("table trackin has no row_hash column");
+            assertThat(misspelt.getMessage().getHeader("FerrySqlRejected")).isNull();
+            try (Connection c = db.getConnection()) {
+                assertThat(rows(c, "SELECT COUNT(*) FROM tracking_rejects")).containsExactly(List.of("4"));
+            }
         }
     }
 
