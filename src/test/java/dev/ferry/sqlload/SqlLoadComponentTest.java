@@ -50,14 +50,7 @@ class SqlLoadComponentTest {
             });
             camel.start();
             ProducerTemplate template = camel.createProducerTemplate();
-            LocalDateTime at = LocalDateTime.of(2026, 3, 4, 5, 6, 7);
-            List<Map<String, Object>> rows = List.of(
-                    row("T-1", "A", "PN-1", 1, at, "first"),
-                    row("T-2", "A", "PN-2", "2", "2026-03-04 05:06:07", null), // text converted to the column types
-                    row("T-1", "A", "PN-1", 1, at, "first again"),             // the same tracking_id: a duplicate
-                    row("T-3", "B", "PN-3", "many", at, null),                  // not an integer: rejected at conversion
-                    row("T-4", "B", "PN-4", 4, at, "x".repeat(2500)),           // too long for the table: refused by the database
-                    row("T-5", "B", "PN-5", 5L, at, ""));
+            List<Map<String, Object>> rows = sixRows();
 
             Exchange done = template.send("direct:load", e -> e.getMessage().setBody(rows));
 
@@ -93,6 +86,57 @@ class SqlLoadComponentTest {
                 assertThat(rows(c, "SELECT COUNT(*) FROM tracking_rejects")).containsExactly(List.of("4"));
             }
         }
+    }
+
+    /**
+     * On PostgreSQL both load methods give the same outcome for the same rows: auto (COPY into a staging table,
+     * refused because of the too-long row, then multi-row inserts isolating it) and insert (batched inserts).
+     */
+    @Test
+    void onPostgresqlCopyAndBatchedInsertsGiveTheSameOutcome() throws Exception {
+        for (String method : List.of("auto", "insert")) {
+            dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+            org.postgresql.ds.PGSimpleDataSource db = new org.postgresql.ds.PGSimpleDataSource();
+            db.setURL(pg.createDatabase("sqlload_" + method + "_" + Long.toHexString(System.nanoTime())));
+            db.setUser(pg.user());
+            db.setPassword(pg.password());
+            Migrations.migrate(db, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "tracking",
+                    "rejects_table", "tracking_rejects", "run_table", "runs"));
+            try (CamelContext camel = new DefaultCamelContext()) {
+                camel.getRegistry().bind("pg", db);
+                camel.addRoutes(new RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        from("direct:load").to("ferry-sql-load:tracking?method=" + method + "&dataSource=#pg"
+                                + "&rejectsTable=tracking_rejects&keyColumns=tracking_id&columns=" + COLUMNS);
+                    }
+                });
+                camel.start();
+                Exchange done = camel.createProducerTemplate().send("direct:load", e -> e.getMessage().setBody(sixRows()));
+                assertThat(done.getException()).as(method).isNull();
+                assertThat(List.of(done.getMessage().getHeader("FerrySqlWritten", Long.class),
+                        done.getMessage().getHeader("FerrySqlDuplicate", Long.class),
+                        done.getMessage().getHeader("FerrySqlRejected", Long.class))).as(method).containsExactly(3L, 1L, 2L);
+                try (Connection c = db.getConnection()) {
+                    assertThat(rows(c, "SELECT tracking_id, quantity FROM tracking ORDER BY tracking_id")).as(method)
+                            .containsExactly(List.of("T-1", "1"), List.of("T-2", "2"), List.of("T-5", "5"));
+                    assertThat(rows(c, "SELECT line_number, stage FROM tracking_rejects ORDER BY line_number")).as(method)
+                            .containsExactly(List.of("4", "convert"), List.of("5", "database"));
+                }
+            }
+        }
+    }
+
+    /** Three new rows, one repeat of the first, one that does not convert, one the table refuses. */
+    private static List<Map<String, Object>> sixRows() {
+        LocalDateTime at = LocalDateTime.of(2026, 3, 4, 5, 6, 7);
+        return List.of(
+                row("T-1", "A", "PN-1", 1, at, "first"),
+                row("T-2", "A", "PN-2", "2", "2026-03-04 05:06:07", null), // text converted to the column types
+                row("T-1", "A", "PN-1", 1, at, "first again"),             // the same tracking_id: a duplicate
+                row("T-3", "B", "PN-3", "many", at, null),                  // not an integer: rejected at conversion
+                row("T-4", "B", "PN-4", 4, at, "x".repeat(2500)),           // too long for the table: refused by the database
+                row("T-5", "B", "PN-5", 5L, at, ""));
     }
 
     private static Map<String, Object> row(String id, String plant, String part, Object quantity, Object at, String notes) {
