@@ -1,11 +1,8 @@
 package dev.ferry.report;
 
 import dev.ferry.accounting.Runs;
-import dev.ferry.sql.BatchWriter;
-import dev.ferry.sql.ColumnMapping;
-import dev.ferry.sql.RejectsWriter;
-import dev.ferry.sql.RowConverter;
-import dev.ferry.sql.RowHasher;
+import dev.ferry.sqlload.ColumnMapping;
+import dev.ferry.sqlload.RowHasher;
 import dev.ferry.sql.RunStateRepository;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -56,8 +53,6 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         registry.bind("reportSpool", spool);
         registry.bind("reportCsv", new ReportCsv(mapping.reportColumns()));
         registry.bind("reportRowConverter", new RowConverter(mapping, new RowHasher(mapping, settings.keyColumns())));
-        registry.bind("reportBatchWriter", new BatchWriter(dataSource, mapping, settings.targetTable(),
-                new RejectsWriter(settings.rejectsTable())));
         registry.bind("reportWriters", writers(context, settings.writers()));
     }
 

@@ -1,7 +1,7 @@
 package dev.ferry.report;
 
 import dev.ferry.config.SettingsValidator;
-import dev.ferry.sql.ColumnMapping;
+import dev.ferry.sqlload.ColumnMapping;
 
 import java.net.URI;
 import java.time.LocalDateTime;

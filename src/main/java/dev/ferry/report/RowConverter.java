@@ -1,7 +1,10 @@
-package dev.ferry.sql;
+package dev.ferry.report;
 
 import dev.ferry.accounting.RunAccount;
-import dev.ferry.report.ReportRow;
+import dev.ferry.sqlload.ColumnMapping;
+import dev.ferry.sqlload.ColumnType;
+import dev.ferry.sqlload.LoadBatch;
+import dev.ferry.sqlload.RowHasher;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +76,6 @@ public final class RowConverter {
                 rejects.add(new LoadBatch.Reject(row.line(), row.rawLine(), "line " + row.line() + ", " + problem, "convert"));
             }
         }
-        return new LoadBatch(converted, rejects, run);
+        return new LoadBatch(columns, converted, rejects, run);
     }
 }

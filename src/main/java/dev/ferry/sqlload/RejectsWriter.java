@@ -1,4 +1,4 @@
-package dev.ferry.sql;
+package dev.ferry.sqlload;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

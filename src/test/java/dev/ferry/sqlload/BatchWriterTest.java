@@ -1,9 +1,11 @@
-package dev.ferry.sql;
+package dev.ferry.sqlload;
 
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import dev.ferry.report.ReportRow;
+import dev.ferry.report.RowConverter;
+import dev.ferry.sql.Migrations;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 

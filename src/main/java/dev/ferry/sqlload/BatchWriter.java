@@ -1,4 +1,4 @@
-package dev.ferry.sql;
+package dev.ferry.sqlload;
 
 import dev.ferry.accounting.RunAccount;
 
@@ -62,7 +62,17 @@ public final class BatchWriter {
     private volatile Boolean postgres;
     private final LongAdder isolatingBatches = new LongAdder();
 
+    /** How rows reach the table: {@code auto} is COPY on PostgreSQL and batched inserts elsewhere. */
+    public enum Method { AUTO, COPY, INSERT }
+
+    private final Method method;
+
     public BatchWriter(DataSource dataSource, ColumnMapping mapping, String targetTable, RejectsWriter rejects) {
+        this(dataSource, mapping, targetTable, rejects, Method.AUTO);
+    }
+
+    public BatchWriter(DataSource dataSource, ColumnMapping mapping, String targetTable, RejectsWriter rejects, Method method) {
+        this.method = method;
         this.dataSource = dataSource;
         this.mapping = mapping;
         this.rejects = rejects;
@@ -106,26 +116,39 @@ public final class BatchWriter {
     public record Outcome(long inserted, long duplicate, long rejected) {
     }
 
+    /** Writes the batch and adds its counts to the run's ledger (after the commit). */
     public Outcome write(LoadBatch batch, RunAccount run) throws SQLException {
+        Outcome outcome = write(batch, run.runId());
+        run.written(outcome.inserted()).duplicate(outcome.duplicate()).deadLettered(outcome.rejected());
+        return outcome;
+    }
+
+    /** Writes the batch, its rows and rejects tagged with {@code runId}; counts nowhere but in the outcome. */
+    public Outcome write(LoadBatch batch, String runId) throws SQLException {
         List<LoadBatch.Reject> rejected = new ArrayList<>(batch.rejects());
         long[] counts = new long[2]; // inserted, duplicate
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             if (postgres == null) {
-                postgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+                boolean isPostgres = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+                if (method == Method.COPY && !isPostgres) {
+                    throw new IllegalArgumentException("method=copy needs PostgreSQL, not "
+                            + c.getMetaData().getDatabaseProductName() + " (use auto or insert)");
+                }
+                postgres = isPostgres && method != Method.INSERT;
             }
             try (PreparedStatement insert = postgres ? null : c.prepareStatement(insertSql)) {
                 List<LoadBatch.Row> rows = batch.rows();
-                if (postgres && !rows.isEmpty() && !copyThenInsert(c, rows, run.runId(), counts)) {
+                if (postgres && !rows.isEmpty() && !copyThenInsert(c, rows, runId, counts)) {
                     for (int from = 0; from < rows.size(); from += MULTI_ROW) {
-                        insertMultiRow(c, rows.subList(from, Math.min(rows.size(), from + MULTI_ROW)), run.runId(), counts, rejected);
+                        insertMultiRow(c, rows.subList(from, Math.min(rows.size(), from + MULTI_ROW)), runId, counts, rejected);
                     }
                 }
                 if (!postgres && !rows.isEmpty()) {
-                    insert(c, insert, rows, run.runId(), counts, rejected);
+                    insert(c, insert, rows, runId, counts, rejected);
                 }
-                rejects.write(c, run.runId(), rejected);
+                rejects.write(c, runId, rejected);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -134,7 +157,6 @@ public final class BatchWriter {
                 c.setAutoCommit(autoCommit);
             }
         }
-        run.written(counts[0]).duplicate(counts[1]).deadLettered(rejected.size());
         return new Outcome(counts[0], counts[1], rejected.size());
     }
 
@@ -166,7 +188,7 @@ public final class BatchWriter {
                 } else {
                     LoadBatch.Row row = rows.get(0);
                     rejected.add(new LoadBatch.Reject(row.line(), row.source().rawLine(),
-                            "line " + row.line() + ", database refused the row: " + databaseMessage(e), "database"));
+                            row.source().where() + ", database refused the row: " + databaseMessage(e), "database"));
                 }
                 return;
             }
@@ -282,7 +304,7 @@ public final class BatchWriter {
             if (rows.size() == 1) {
                 LoadBatch.Row row = rows.get(0);
                 rejected.add(new LoadBatch.Reject(row.line(), row.source().rawLine(),
-                        "line " + row.line() + ", database refused the row: " + databaseMessage(e), "database"));
+                        row.source().where() + ", database refused the row: " + databaseMessage(e), "database"));
                 return;
             }
             int half = rows.size() / 2;

@@ -1,4 +1,4 @@
-package dev.ferry.sql;
+package dev.ferry.sqlload;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +11,8 @@ import java.util.List;
  * An entry without a report column ({@code = plant_line : text(20)}) is a derived column: not in the report, empty
  * until the route's transform sets it ({@code ferry-records:set?field=plant_line&value=...}); derived columns come
  * after the report's, and are not part of a row's content hash (they are computed from it).
+ * {@code ferry-sql-load}'s {@code columns} option for list-of-map bodies is the same without the report side (each
+ * column's source name is its table name).
  */
 public record ColumnMapping(List<Column> columns) {
 

@@ -1,9 +1,8 @@
-package dev.ferry.sql;
+package dev.ferry.sqlload;
 
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.records.Record;
 import dev.ferry.records.RecordBatch;
-import dev.ferry.report.ReportRow;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -25,14 +24,21 @@ import java.util.Set;
  */
 public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
 
+    private final Columns columns;
     private final List<Row> rows;
     private final List<Reject> rejects;
     private final RunAccount run;
 
-    public LoadBatch(List<Row> rows, List<Reject> rejects, RunAccount run) {
+    public LoadBatch(Columns columns, List<Row> rows, List<Reject> rejects, RunAccount run) {
+        this.columns = columns;
         this.rows = rows;
         this.rejects = rejects;
         this.run = run;
+    }
+
+    /** The table's columns these rows have (also for a batch whose rows were all rejected). */
+    public Columns columns() {
+        return columns;
     }
 
     public List<Row> rows() {
@@ -57,7 +63,7 @@ public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
 
     @Override
     public void deadLetter(Row row, String reason) {
-        rejects.add(new Reject(row.line(), row.source().rawLine(), "line " + row.line() + ", " + reason, "transform"));
+        rejects.add(new Reject(row.line(), row.source().rawLine(), row.source().where() + ", " + reason, "transform"));
     }
 
     /** Rows and rejects together: what this batch accounts for. */
@@ -76,6 +82,10 @@ public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
         private final ColumnMapping mapping;
         private final Map<String, Integer> index = new HashMap<>();
         private final List<String> names = new ArrayList<>();
+
+        public ColumnMapping mapping() {
+            return mapping;
+        }
 
         public Columns(ColumnMapping mapping) {
             this.mapping = mapping;
@@ -109,10 +119,10 @@ public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
         private final Columns columns;
         private final Object[] values;
         private final byte[] hash;
-        private final ReportRow source;
+        private final SourceRow source;
         private Map<String, Object> fields;
 
-        public Row(Columns columns, Object[] values, byte[] hash, ReportRow source) {
+        public Row(Columns columns, Object[] values, byte[] hash, SourceRow source) {
             this.columns = columns;
             this.values = values;
             this.hash = hash;
@@ -121,7 +131,7 @@ public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
 
         public Object[] values() { return values; }
         public byte[] hash() { return hash; }
-        public ReportRow source() { return source; }
+        public SourceRow source() { return source; }
 
         public long line() {
             return source.line();
@@ -137,7 +147,7 @@ public final class LoadBatch implements RecordBatch<LoadBatch.Row> {
 
         @Override
         public String where() {
-            return "line " + source.line();
+            return source.where();
         }
 
         /** The row's values by table column, writing through to the row (converted to each column's type). */
