@@ -2,6 +2,7 @@ package dev.ferry;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ferry.config.Setting;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.ResidentMemoryGauge;
 import dev.ferry.accounting.RetryCounter;
@@ -131,20 +132,20 @@ public class FerryBeans implements CamelConfiguration {
 
     static S3Client s3Client(PropertiesComponent pc) {
         S3ClientBuilder builder = S3Client.builder()
-                .region(Region.of(setting(pc, "ferry.s3.region")))
-                .forcePathStyle(Boolean.parseBoolean(setting(pc, "ferry.s3.path-style")));
-        String endpoint = optional(pc, "ferry.s3.endpoint");
+                .region(Region.of(Setting.required(pc, "ferry.s3.region")))
+                .forcePathStyle(Boolean.parseBoolean(Setting.required(pc, "ferry.s3.path-style")));
+        String endpoint = Setting.optional(pc, "ferry.s3.endpoint");
         if (endpoint != null) {
             builder.endpointOverride(URI.create(endpoint));
         }
-        String socketTimeout = optional(pc, "ferry.s3.socket-timeout-ms");
+        String socketTimeout = Setting.optional(pc, "ferry.s3.socket-timeout-ms");
         if (socketTimeout != null) { // a read that waits longer counts as broken: s3-to-opensearch then resumes it
             builder.httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofMillis(Long.parseLong(socketTimeout))));
         }
-        String accessKey = optional(pc, "ferry.s3.access-key");
+        String accessKey = Setting.optional(pc, "ferry.s3.access-key");
         if (accessKey != null) {
             builder.credentialsProvider(StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(accessKey, setting(pc, "ferry.s3.secret-key"))));
+                    AwsBasicCredentials.create(accessKey, Setting.required(pc, "ferry.s3.secret-key"))));
         } else {
             builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
@@ -158,15 +159,15 @@ public class FerryBeans implements CamelConfiguration {
     static HikariDataSource dataSource(PropertiesComponent pc) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("ferry-db");
-        String url = setting(pc, "ferry.db.url");
+        String url = Setting.required(pc, "ferry.db.url");
         config.setJdbcUrl(url);
         // Named, the driver is loaded by HikariCP itself. Left to DriverManager, `camel run --dep=dev.ferry:ferry:...`
         // failed with "No suitable driver": there Ferry and its drivers sit in the CLI's download class loader, whose
         // drivers DriverManager never loads.
         config.setDriverClassName(driverClassFor(url));
-        config.setUsername(optional(pc, "ferry.db.user"));
-        config.setPassword(optional(pc, "ferry.db.password"));
-        config.setMaximumPoolSize(Integer.parseInt(setting(pc, "ferry.db.pool-size")));
+        config.setUsername(Setting.optional(pc, "ferry.db.user"));
+        config.setPassword(Setting.optional(pc, "ferry.db.password"));
+        config.setMaximumPoolSize(Integer.parseInt(Setting.required(pc, "ferry.db.pool-size")));
         // Start even when the database is down: readiness reports it, and runs retry.
         config.setInitializationFailTimeout(-1);
         // HikariDataSource(HikariConfig) would start the pool (and connect) right here; the no-argument one with the
@@ -198,14 +199,5 @@ public class FerryBeans implements CamelConfiguration {
         Set<MeterRegistry> found = context.getRegistry().findByType(MeterRegistry.class);
         return found.stream().filter(r -> r.getClass().getSimpleName().startsWith("Prometheus")).findFirst()
                 .orElse(found.stream().findFirst().orElse(null));
-    }
-
-    private static String setting(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim)
-                .orElseThrow(() -> new IllegalArgumentException("missing setting " + key));
-    }
-
-    private static String optional(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
     }
 }

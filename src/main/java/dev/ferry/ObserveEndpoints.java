@@ -121,7 +121,7 @@ public final class ObserveEndpoints {
     }
 
     private String setting(String key) {
-        return pc.resolveProperty(key).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        return dev.ferry.config.Setting.optional(pc, key);
     }
 
     private static String orElse(String value, String otherwise) {

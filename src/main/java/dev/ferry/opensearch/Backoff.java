@@ -25,7 +25,6 @@ public record Backoff(int maxRetries, long initialDelayMs, long maxDelayMs, doub
     }
 
     private static String get(PropertiesComponent pc, String key) {
-        return pc.resolveProperty("ferry.retry." + key).map(String::trim)
-                .orElseThrow(() -> new IllegalArgumentException("missing setting ferry.retry." + key));
+        return dev.ferry.config.Setting.required(pc, "ferry.retry." + key);
     }
 }
