@@ -50,7 +50,7 @@ class ReachabilityChecksTest {
         HealthCheck.Result missing = call(new S3ReachabilityCheck(s3.client(), List.of(bucket, "no-such-bucket-x")));
         assertThat(missing.getState()).isEqualTo(HealthCheck.State.DOWN);
         assertThat(missing.getDetails()).containsEntry("bucket", "no-such-bucket-x");
-        assertThat(missing.getMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("S3 not reachable"));
+        assertThat(missing.getMessage()).hasValue("S3 bucket no-such-bucket-x does not exist");
     }
 
     @Test
