@@ -61,7 +61,7 @@ public final class SettingsValidator {
         // Pipeline rules: one line per pipeline, checked only when that pipeline is enabled.
         // (add yours here: if (enabled(config, Pipeline.X)) { XSettings.addRules(v); })
         if (enabled(config, dev.ferry.Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
-        if (enabled(config, dev.ferry.Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
+        if (enabled(config, dev.ferry.Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.dump.OpenSearchToS3Settings.addRules(v); }
         if (enabled(config, dev.ferry.Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
 
         for (String key : config.snapshot().keySet()) {
