@@ -71,7 +71,7 @@ public final class Ferry implements AutoCloseable {
         SettingsValidator v = SettingsValidator.commonRules(config);
         // one line per pipeline, checked only when that pipeline is enabled
         if (enabled(config, Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
-        if (enabled(config, Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.opensearch.OpenSearchToS3Settings.addRules(v); }
+        if (enabled(config, Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.dump.OpenSearchToS3Settings.addRules(v); }
         if (enabled(config, Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
         return v;
     }

@@ -14,7 +14,7 @@ import dev.ferry.health.OpenSearchReachabilityCheck;
 import dev.ferry.health.ReadinessGauge;
 import dev.ferry.health.S3ReachabilityCheck;
 import dev.ferry.opensearch.OpenSearchConnection;
-import dev.ferry.s3.DumpDestinationUri;
+import dev.ferry.dump.DumpDestinationUri;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;

@@ -3,7 +3,7 @@ package dev.ferry.embedded.report;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.ferry.s3.CountingStream;
+import dev.ferry.dump.CountingStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.ferry.s3;
+package dev.ferry.dump;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

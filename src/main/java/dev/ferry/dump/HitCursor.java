@@ -1,4 +1,4 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

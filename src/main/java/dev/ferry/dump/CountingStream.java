@@ -1,4 +1,4 @@
-package dev.ferry.s3;
+package dev.ferry.dump;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
+import dev.ferry.opensearch.OpenSearchConnection;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 

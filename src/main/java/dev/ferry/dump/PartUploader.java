@@ -1,4 +1,4 @@
-package dev.ferry.s3;
+package dev.ferry.dump;
 
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;

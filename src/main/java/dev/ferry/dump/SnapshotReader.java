@@ -1,5 +1,6 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
+import dev.ferry.opensearch.OpenSearchConnection;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package dev.ferry.s3;
+package dev.ferry.dump;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;

@@ -1,14 +1,10 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
+import dev.ferry.opensearch.OpenSearchConnection;
+import dev.ferry.opensearch.Backoff;
 import dev.ferry.ExitStatus;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
-import dev.ferry.s3.DirectoryDumpDestination;
-import dev.ferry.s3.DumpDestination;
-import dev.ferry.s3.DumpDestinationUri;
-import dev.ferry.s3.DumpStore;
-import dev.ferry.s3.PartUploader;
-import dev.ferry.s3.S3DumpDestination;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;

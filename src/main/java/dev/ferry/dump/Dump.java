@@ -1,11 +1,9 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.accounting.RunAccount;
-import dev.ferry.s3.DumpStore;
-import dev.ferry.s3.SpooledPart;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

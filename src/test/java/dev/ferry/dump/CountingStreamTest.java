@@ -1,4 +1,4 @@
-package dev.ferry.s3;
+package dev.ferry.dump;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,6 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import dev.ferry.config.SettingsValidator;
-import dev.ferry.s3.DumpDestinationUri;
 import org.apache.camel.spi.PropertiesComponent;
 
 import java.nio.file.Path;

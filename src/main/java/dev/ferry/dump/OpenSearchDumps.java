@@ -1,14 +1,11 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
+import dev.ferry.opensearch.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.Pipeline;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
-import dev.ferry.s3.DumpDestination;
-import dev.ferry.s3.DumpStore;
-import dev.ferry.s3.PartWriter;
-import dev.ferry.s3.SpooledPart;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

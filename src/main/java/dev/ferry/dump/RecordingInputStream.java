@@ -1,4 +1,4 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,8 +1,7 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.InvalidSettingException;
-import dev.ferry.s3.DumpDestinationUri;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

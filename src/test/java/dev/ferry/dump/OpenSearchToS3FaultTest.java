@@ -1,4 +1,4 @@
-package dev.ferry.opensearch;
+package dev.ferry.dump;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.accounting.PipelineMetrics;
@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.ferry.opensearch.OpenSearchToS3Test.dump;
-import static dev.ferry.opensearch.OpenSearchToS3Test.dumpAsync;
-import static dev.ferry.opensearch.OpenSearchToS3Test.linesOf;
+import static dev.ferry.dump.OpenSearchToS3Test.dump;
+import static dev.ferry.dump.OpenSearchToS3Test.dumpAsync;
+import static dev.ferry.dump.OpenSearchToS3Test.linesOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
