@@ -50,9 +50,14 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
      * shipped): then hits go into parts as read, on the copying path, with no batch or exchange made for them.
      */
     static OpenSearchDumps.Transform transform(CamelContext context) {
-        org.apache.camel.model.Model model = context.getCamelContextExtension().getContextPlugin(org.apache.camel.model.Model.class);
-        org.apache.camel.model.RouteDefinition route = model == null ? null : model.getRouteDefinition(TRANSFORM_ROUTE);
-        if (route == null || route.getOutputs().stream().allMatch(step -> step instanceof org.apache.camel.model.LogDefinition)) {
+        if (context.getRoute(TRANSFORM_ROUTE) == null) {
+            return null; // no such route (removed): nothing to apply
+        }
+        // skipped only when its definition is known to log and nothing else; anything else (or not knowing) applies it
+        org.apache.camel.model.RouteDefinition route = context instanceof org.apache.camel.model.ModelCamelContext model
+                ? model.getRouteDefinition(TRANSFORM_ROUTE) : null;
+        if (route != null && !route.getOutputs().isEmpty()
+                && route.getOutputs().stream().allMatch(step -> step instanceof org.apache.camel.model.LogDefinition)) {
             return null;
         }
         dev.ferry.records.TransformStage stage = context.getRegistry().lookupByNameAndType("transformStage",
