@@ -24,18 +24,31 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Dump {
 
-    /** A part of this dump handed to the upload route. */
-    public record PartJob(Dump dump, SpooledPart part) {
+    /**
+     * A part of this dump handed to the upload route, with what the transform stage did to the hits it covers:
+     * {@code filtered} dropped, {@code deadLettered} written to {@code deadLetters} (null when none).
+     */
+    public record PartJob(Dump dump, SpooledPart part, long filtered, long deadLettered, SpooledPart deadLetters) {
         public String key() {
             return dump.keyPrefix() + part.name();
         }
+
+        /** Where the part's dead letters go, beside it (never read back by a restore: see S3Inbox). */
+        public String deadLettersKey() {
+            return dump.keyPrefix() + deadLettersName(part.number());
+        }
+    }
+
+    static String deadLettersName(int part) {
+        return String.format("part-%05d.dead-letters.ndjson.gz", part);
     }
 
     /** One slice to read, handed to the slice route. */
     public record SliceJob(Dump dump, int slice) {
     }
 
-    record CommittedPart(int number, int slice, String key, long documents, long bytes, String sha256) {
+    record CommittedPart(int number, int slice, String key, long documents, long bytes, String sha256,
+                         long filtered, long deadLettered, String deadLettersKey) {
     }
 
     private static final class SliceState {
@@ -74,6 +87,11 @@ public final class Dump {
     private final List<CommittedPart> committed = new ArrayList<>();
     private final AtomicInteger nextPart;
     final AtomicLong committedDocuments = new AtomicLong();
+    /** Hits of committed parts the transform stage dropped, and dead-lettered: with the documents, the snapshot's count. */
+    final AtomicLong committedFiltered = new AtomicLong();
+    final AtomicLong committedDeadLettered = new AtomicLong();
+    /** The transform stage of this dump (null: none configured, hits are written as read). */
+    volatile OpenSearchDumps.Transform transform;
     final AtomicLong resumedDocuments = new AtomicLong();
     final long startNanos = System.nanoTime();
 
@@ -98,9 +116,13 @@ public final class Dump {
         if (checkpoint != null) {
             for (JsonNode p : checkpoint.path("parts")) {
                 CommittedPart c = new CommittedPart(p.path("number").asInt(), p.path("slice").asInt(), p.path("key").asText(),
-                        p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText());
+                        p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText(),
+                        p.path("filtered").asLong(), p.path("deadLettered").asLong(),
+                        p.hasNonNull("deadLettersKey") ? p.path("deadLettersKey").asText() : null);
                 committed.add(c);
                 committedDocuments.addAndGet(c.documents());
+                committedFiltered.addAndGet(c.filtered());
+                committedDeadLettered.addAndGet(c.deadLettered());
                 maxPart = Math.max(maxPart, c.number());
             }
             resumedDocuments.set(committedDocuments.get());
@@ -121,6 +143,10 @@ public final class Dump {
     public RunAccount run() { return run; }
     public long documentsAtSnapshot() { return documentsAtSnapshot; }
     public long documentsDumped() { return committedDocuments.get(); }
+    /** Hits of the snapshot accounted for so far: written, filtered or dead-lettered. */
+    public long hitsAccounted() {
+        return committedDocuments.get() + committedFiltered.get() + committedDeadLettered.get();
+    }
 
     /** Marks the dump failed: no more parts are read or uploaded, and retry waits end at once. */
     void markFailed() {
@@ -208,8 +234,8 @@ public final class Dump {
         return state[slice].committedSort;
     }
 
-    synchronized PartJob spooled(SpooledPart part) {
-        PartJob job = new PartJob(this, part);
+    synchronized PartJob spooled(SpooledPart part, long filtered, long deadLettered, SpooledPart deadLetters) {
+        PartJob job = new PartJob(this, part, filtered, deadLettered, deadLetters);
         state[part.slice()].inFlight.addLast(job);
         return job;
     }
@@ -231,8 +257,11 @@ public final class Dump {
         while (!s.inFlight.isEmpty() && s.uploaded.remove(s.inFlight.peekFirst().part().number())) {
             PartJob head = s.inFlight.removeFirst();
             SpooledPart p = head.part();
-            committed.add(new CommittedPart(p.number(), p.slice(), head.key(), p.documents(), p.bytes(), p.sha256()));
+            committed.add(new CommittedPart(p.number(), p.slice(), head.key(), p.documents(), p.bytes(), p.sha256(),
+                    head.filtered(), head.deadLettered(), head.deadLetters() == null ? null : head.deadLettersKey()));
             committedDocuments.addAndGet(p.documents());
+            committedFiltered.addAndGet(head.filtered());
+            committedDeadLettered.addAndGet(head.deadLettered());
             s.committedSort = p.lastSort();
             moved = true;
         }
@@ -249,8 +278,16 @@ public final class Dump {
         return true;
     }
 
+    /** The keys of committed parts and of their dead-letter files. */
     synchronized List<String> committedKeys() {
-        return committed.stream().map(CommittedPart::key).toList();
+        List<String> keys = new ArrayList<>();
+        for (CommittedPart p : committed) {
+            keys.add(p.key());
+            if (p.deadLettersKey() != null) {
+                keys.add(p.deadLettersKey());
+            }
+        }
+        return keys;
     }
 
     /** The checkpoint: what is safely uploaded, and where each slice resumes. */
@@ -258,6 +295,8 @@ public final class Dump {
         ObjectNode c = header("ferry-opensearch-dump-checkpoint/1");
         c.put("pitId", pitId);
         c.put("documents", committedDocuments.get());
+        c.put("filtered", committedFiltered.get());
+        c.put("deadLettered", committedDeadLettered.get());
         ArrayNode positions = c.putArray("slicePositions");
         for (int i = 0; i < slices; i++) {
             ObjectNode p = positions.addObject();
@@ -279,6 +318,9 @@ public final class Dump {
         m.put("snapshot", "point_in_time");
         m.put("endedAt", endedAt.toString());
         m.put("documents", committedDocuments.get());
+        // hits of the snapshot a transform dropped or dead-lettered: documents + filtered + deadLettered = documentsAtSnapshot
+        m.put("filtered", committedFiltered.get());
+        m.put("deadLettered", committedDeadLettered.get());
         writeParts(m, false);
         return m;
     }
@@ -316,6 +358,13 @@ public final class Dump {
             o.put("documents", p.documents());
             o.put("bytes", p.bytes());
             o.put("sha256", p.sha256());
+            if (p.filtered() > 0) {
+                o.put("filtered", p.filtered());
+            }
+            if (p.deadLettered() > 0) {
+                o.put("deadLettered", p.deadLettered());
+                o.put("deadLettersKey", p.deadLettersKey());
+            }
         });
     }
 

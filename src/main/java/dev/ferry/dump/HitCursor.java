@@ -235,6 +235,41 @@ public final class HitCursor implements Closeable {
         }
     }
 
+    /**
+     * The current hit as a document for the transform stage: its source bytes copied out of the page buffer (which
+     * moves on), the hit then forgotten like {@link #writeLine} does.
+     */
+    public dev.ferry.opensearch.IndexDoc takeDoc(long number) {
+        int from = recording.position(sourceStart);
+        int length = (int) (sourceEnd - sourceStart);
+        byte[] source = java.util.Arrays.copyOfRange(recording.array(), from, from + length);
+        recording.discardBefore(parser.getCurrentLocation().getByteOffset());
+        return new dev.ferry.opensearch.IndexDoc(number, index, id, routing, source, 0, length);
+    }
+
+    /** Writes a document as one dump line (its source as the transform left it); returns the bytes written. */
+    public static int writeLine(dev.ferry.opensearch.IndexDoc doc, OutputStream out) {
+        try {
+            java.io.ByteArrayOutputStream source = new java.io.ByteArrayOutputStream(doc.sourceLength());
+            doc.writeSource(source);
+            int n = 0;
+            out.write(INDEX);
+            n += INDEX.length + writeString(out, doc.index());
+            out.write(ID);
+            n += ID.length + writeString(out, doc.id());
+            if (doc.routing() != null) {
+                out.write(ROUTING);
+                n += ROUTING.length + writeString(out, doc.routing());
+            }
+            out.write(SOURCE);
+            source.writeTo(out);
+            out.write(END);
+            return n + SOURCE.length + source.size() + END.length;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static int writeString(OutputStream out, String s) throws IOException {
         byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(s);
         out.write('"');

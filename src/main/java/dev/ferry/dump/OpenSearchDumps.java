@@ -3,6 +3,7 @@ package dev.ferry.dump;
 import dev.ferry.opensearch.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.Pipeline;
+import dev.ferry.opensearch.IndexDoc;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,18 @@ public final class OpenSearchDumps {
     public static final String DUMP_PROPERTY = "ferryDump";
     private static final String PIPELINE = Pipeline.OPENSEARCH_TO_S3.id();
     private static final DateTimeFormatter DUMP_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    /** The dump's transform stage: applies the route opensearch-to-s3-transform to one batch of hits. */
+    public interface Transform {
+        void apply(DumpBatch batch, Dump dump);
+    }
+
+    /** Asked at each dump's start (the route may have been edited since): the transform, or null for none. */
+    private volatile java.util.function.Supplier<Transform> transformOfTheRoute = () -> null;
+
+    public void transformWith(java.util.function.Supplier<Transform> transform) {
+        this.transformOfTheRoute = transform;
+    }
 
     /** What to dump: from the settings (schedule, one-shot) or from a request file. */
     public record DumpRequest(String index, String query) {
@@ -94,6 +108,7 @@ public final class OpenSearchDumps {
             cleanSpool(dump);
             throw new IllegalStateException("a dump of " + request.index() + " is already running");
         }
+        dump.transform = transformOfTheRoute.get();
         exchange.setProperty(DUMP_PROPERTY, dump);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
         progress.started(dump);
@@ -299,7 +314,9 @@ public final class OpenSearchDumps {
         }
         long[] held = new long[slices];
         for (JsonNode part : c.path("parts")) {
-            held[part.path("slice").asInt()] += part.path("documents").asLong();
+            // the hits its parts account for: written, and dropped or dead-lettered by a transform
+            held[part.path("slice").asInt()] += part.path("documents").asLong() + part.path("filtered").asLong()
+                    + part.path("deadLettered").asLong();
         }
         for (int slice : done) {
             long now = reader.count(pit, settings.keepAlive(), request.query(), slice, slices);
@@ -311,14 +328,20 @@ public final class OpenSearchDumps {
         }
         com.fasterxml.jackson.databind.node.ArrayNode kept = DumpStore.mapper().createArrayNode();
         long documents = 0;
+        long filtered = 0;
+        long deadLettered = 0;
         for (JsonNode part : c.path("parts")) {
             if (done.contains(part.path("slice").asInt())) {
                 kept.add(part);
                 documents += part.path("documents").asLong();
+                filtered += part.path("filtered").asLong();
+                deadLettered += part.path("deadLettered").asLong();
             }
         }
         c.set("parts", kept);
         c.put("documents", documents);
+        c.put("filtered", filtered);
+        c.put("deadLettered", deadLettered);
         for (JsonNode p : c.path("slicePositions")) {
             if (!p.path("done").asBoolean()) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) p).putNull("searchAfter");
@@ -352,6 +375,9 @@ public final class OpenSearchDumps {
         dump.enter();
         try {
             destination.putPart(job.key(), job.part());
+            if (job.deadLetters() != null) {
+                destination.putPart(job.deadLettersKey(), job.deadLetters());
+            }
         } catch (RuntimeException e) {
             failsTheDumpOnTheLastAttempt(dump, exchange, e);
             throw e;
@@ -374,7 +400,12 @@ public final class OpenSearchDumps {
     /** Commit: counts the part's documents as written and moves its slice's committed position. */
     public void commit(Dump.PartJob job) {
         PartWriter.deleteSpool(job.part().file());
+        if (job.deadLetters() != null) {
+            PartWriter.deleteSpool(job.deadLetters().file());
+        }
         job.dump().run.written(job.part().documents());
+        job.dump().run.filtered(job.filtered());
+        job.dump().run.deadLettered(job.deadLettered());
         job.dump().uploaded(job);
     }
 
@@ -442,9 +473,10 @@ public final class OpenSearchDumps {
         if (!dump.allSlicesDone()) {
             throw new IllegalStateException("dump " + dump.dumpId + " ended with slices not fully uploaded");
         }
-        if (dump.documentsDumped() != dump.documentsAtSnapshot) {
+        if (dump.hitsAccounted() != dump.documentsAtSnapshot) {
             throw new IllegalStateException("dump " + dump.dumpId + " holds " + dump.documentsDumped()
-                    + " documents but the snapshot counted " + dump.documentsAtSnapshot);
+                    + " documents (and " + dump.committedFiltered.get() + " filtered, " + dump.committedDeadLettered.get()
+                    + " dead-lettered by the transform) but the snapshot counted " + dump.documentsAtSnapshot);
         }
         retrying("write the manifest", dump, () -> {
             destination.writeManifest(dump.keyPrefix, dump.manifest(Instant.now()));
@@ -584,6 +616,14 @@ public final class OpenSearchDumps {
         private PartWriter writer;
         private Dump.PartJob next;
         private boolean finished;
+        // with a transform: the hits of the part so far that were dropped or dead-lettered, its dead-letter file,
+        // the sort values of its last hit, whether the slice's hits are all read, and the hits read (their numbers)
+        private long partFiltered;
+        private long partDeadLettered;
+        private PartWriter deadLetters;
+        private byte[] partLastSort;
+        private boolean exhausted;
+        private long hits;
 
         PartIterator(Dump dump, int slice) {
             this.dump = dump;
@@ -633,6 +673,9 @@ public final class OpenSearchDumps {
                 cursor = reader.cursor(dump.pitId, settings.keepAlive(), dump.query, dump.sort, slice, dump.slices,
                         dump.committedSort(slice), settings.pageSize(), this::awaitRetry);
             }
+            if (dump.transform != null) {
+                return readTransformedPart();
+            }
             while (cursor.next()) {
                 dump.pitId = cursor.pitId();
                 if (writer == null) {
@@ -646,6 +689,64 @@ public final class OpenSearchDumps {
                 }
             }
             return writer == null ? null : finishPart();
+        }
+
+        /**
+         * With a transform: hits are read a page's worth at a time into a batch, the transform route runs on it, and
+         * what it keeps is written into the part. A part is cut between batches, when its hits (written, dropped or
+         * dead-lettered) reach part-max-docs or its bytes part-max-bytes, so its last sort values are those of the
+         * last hit of a batch: a resume starts after a batch fully accounted for.
+         */
+        private Dump.PartJob readTransformedPart() {
+            int size = settings.pageSize();
+            while (!exhausted) {
+                List<IndexDoc> docs = new ArrayList<>(size);
+                byte[] lastSort = null;
+                while (docs.size() < size) {
+                    if (!cursor.next()) {
+                        exhausted = true;
+                        break;
+                    }
+                    dump.pitId = cursor.pitId();
+                    docs.add(cursor.takeDoc(++hits));
+                    lastSort = cursor.sort();
+                }
+                if (docs.isEmpty()) {
+                    break;
+                }
+                if (writer == null) {
+                    writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
+                            settings.compressionLevel());
+                }
+                int read = docs.size();
+                DumpBatch batch = new DumpBatch(docs, dump, this::deadLetterFile);
+                dump.transform.apply(batch, dump);
+                if (batch.records().size() + batch.filteredCount() + batch.deadLetteredCount() != read) {
+                    throw new IllegalStateException("the transform route (direct:opensearch-to-s3-transform) lost records: "
+                            + read + " read, " + batch.records().size() + " kept, " + batch.filteredCount() + " filtered, "
+                            + batch.deadLetteredCount() + " dead-lettered (to drop records, use ferry-records:drop)");
+                }
+                for (IndexDoc doc : batch.records()) {
+                    writer.lineWritten(HitCursor.writeLine(doc, writer.lines()));
+                }
+                partFiltered += batch.filteredCount();
+                partDeadLettered += batch.deadLetteredCount();
+                partLastSort = lastSort;
+                progress.read(dump, read);
+                if (writer.documents() + partFiltered + partDeadLettered >= settings.partMaxDocs()
+                        || writer.uncompressedBytes() >= settings.partMaxBytes()) {
+                    return finishPart();
+                }
+            }
+            return writer == null ? null : finishPart();
+        }
+
+        private PartWriter deadLetterFile() {
+            if (deadLetters == null) {
+                deadLetters = new PartWriter(settings.spoolDir(), dump.dumpId + "-dead-letters", writer == null ? 0
+                        : writer.number(), slice, settings.compressionLevel());
+            }
+            return deadLetters;
         }
 
         /** A page failed in a way that may pass: wait the backoff and fetch it again, unless the budget is spent. */
@@ -669,10 +770,17 @@ public final class OpenSearchDumps {
         }
 
         private Dump.PartJob finishPart() {
-            SpooledPart part = writer.finish(cursor.sort());
+            byte[] lastSort = dump.transform != null ? partLastSort : cursor.sort();
+            SpooledPart part = writer.finish(lastSort);
+            SpooledPart dead = deadLetters == null ? null : deadLetters.finish(lastSort);
+            long filtered = partFiltered;
+            long deadLettered = partDeadLettered;
             writer = null;
-            dump.run.read(part.documents());
-            return dump.spooled(part);
+            deadLetters = null;
+            partFiltered = 0;
+            partDeadLettered = 0;
+            dump.run.read(part.documents() + filtered + deadLettered);
+            return dump.spooled(part, filtered, deadLettered, dead);
         }
 
         @Override
@@ -681,9 +789,13 @@ public final class OpenSearchDumps {
                 cursor.close();
             }
             if (writer != null) {
-                dump.run.read(writer.documents());
+                dump.run.read(writer.documents() + partFiltered + partDeadLettered);
                 writer.close();
                 writer = null;
+            }
+            if (deadLetters != null) {
+                deadLetters.close();
+                deadLetters = null;
             }
         }
     }

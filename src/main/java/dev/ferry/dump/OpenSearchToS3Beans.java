@@ -30,8 +30,10 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
         DumpProgress progress = new DumpProgress(runs.metrics());
         context.addStartupListener((ctx, alreadyStarted) -> progress.register());
-        context.getRegistry().bind("opensearchToS3Dumps", new OpenSearchDumps(settings, reader,
-                destination(context, settings), runs, progress, Backoff.from(pc)));
+        OpenSearchDumps dumps = new OpenSearchDumps(settings, reader, destination(context, settings), runs, progress,
+                Backoff.from(pc));
+        dumps.transformWith(() -> transform(context));
+        context.getRegistry().bind("opensearchToS3Dumps", dumps);
         ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
         ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
         context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));
@@ -39,6 +41,33 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         // besides the uploads in flight.
         context.getRegistry().bind("opensearchToS3UploadPool", dev.ferry.SplitPools.fifo(context, OpenSearchToS3Beans.class,
                 "opensearch-to-s3-upload", settings.slices() + settings.uploadsInFlight()));
+    }
+
+    static final String TRANSFORM_ROUTE = "opensearch-to-s3-transform";
+
+    /**
+     * The route opensearch-to-s3-transform as the dump's transform stage, or null when it has no step but logging (as
+     * shipped): then hits go into parts as read, on the copying path, with no batch or exchange made for them.
+     */
+    static OpenSearchDumps.Transform transform(CamelContext context) {
+        if (context.getRoute(TRANSFORM_ROUTE) == null) {
+            return null; // no such route (removed): nothing to apply
+        }
+        // skipped only when its definition is known to log and nothing else; anything else (or not knowing) applies it
+        org.apache.camel.model.RouteDefinition route = context instanceof org.apache.camel.model.ModelCamelContext model
+                ? model.getRouteDefinition(TRANSFORM_ROUTE) : null;
+        if (route != null && !route.getOutputs().isEmpty()
+                && route.getOutputs().stream().allMatch(step -> step instanceof org.apache.camel.model.LogDefinition)) {
+            return null;
+        }
+        dev.ferry.records.TransformStage stage = context.getRegistry().lookupByNameAndType("transformStage",
+                dev.ferry.records.TransformStage.class);
+        return (batch, dump) -> {
+            org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(context);
+            exchange.getMessage().setBody(batch);
+            exchange.setProperty(dev.ferry.accounting.RetryCounter.RUN_PROPERTY, dump.run());
+            stage.apply(exchange, "direct:" + TRANSFORM_ROUTE);
+        };
     }
 
     private static DumpDestination destination(CamelContext context, OpenSearchToS3Settings settings) {

@@ -64,6 +64,10 @@ public final class PartWriter implements AutoCloseable {
         return documents;
     }
 
+    public int number() {
+        return number;
+    }
+
     public long uncompressedBytes() {
         return uncompressedBytes;
     }

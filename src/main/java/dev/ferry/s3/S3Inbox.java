@@ -56,7 +56,11 @@ public final class S3Inbox {
                 .iterator();
     }
 
-    boolean isData(String key) {
+    public boolean isData(String key) {
+        // dead letters (a dump's part-NNNNN.dead-letters.ndjson.gz, this pipeline's own) are never read as data
+        if (key.endsWith(".dead-letters.ndjson") || key.endsWith(".dead-letters.ndjson.gz")) {
+            return false;
+        }
         return keySuffixes.isEmpty() || keySuffixes.stream().anyMatch(key::endsWith);
     }
 
