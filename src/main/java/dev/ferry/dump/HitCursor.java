@@ -212,24 +212,14 @@ public final class HitCursor implements Closeable {
     /** Writes the current hit as one dump line; returns the bytes written. */
     public int writeLine(OutputStream out) {
         try {
-            int n = 0;
-            out.write(INDEX);
-            n += INDEX.length + writeString(out, index);
-            out.write(ID);
-            n += ID.length + writeString(out, id);
-            if (routing != null) {
-                out.write(ROUTING);
-                n += ROUTING.length + writeString(out, routing);
-            }
-            out.write(SOURCE);
+            int n = writeHead(out, index, id, routing);
             int from = recording.position(sourceStart);
             int length = (int) (sourceEnd - sourceStart);
             out.write(recording.array(), from, length);
             out.write(END);
-            n += SOURCE.length + length + END.length;
             // the line is out: forget the bytes up to the end of this hit
             recording.discardBefore(parser.getCurrentLocation().getByteOffset());
-            return n;
+            return n + length + END.length;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -250,24 +240,27 @@ public final class HitCursor implements Closeable {
     /** Writes a document as one dump line (its source as the transform left it); returns the bytes written. */
     public static int writeLine(dev.ferry.opensearch.IndexDoc doc, OutputStream out) {
         try {
-            java.io.ByteArrayOutputStream source = new java.io.ByteArrayOutputStream(doc.sourceLength());
-            doc.writeSource(source);
-            int n = 0;
-            out.write(INDEX);
-            n += INDEX.length + writeString(out, doc.index());
-            out.write(ID);
-            n += ID.length + writeString(out, doc.id());
-            if (doc.routing() != null) {
-                out.write(ROUTING);
-                n += ROUTING.length + writeString(out, doc.routing());
-            }
-            out.write(SOURCE);
-            source.writeTo(out);
+            int n = writeHead(out, doc.index(), doc.id(), doc.routing());
+            n += doc.writeSource(out);
             out.write(END);
-            return n + SOURCE.length + source.size() + END.length;
+            return n + END.length;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A dump line up to its source: {"_index":..,"_id":..[,"_routing":..],"_source": ; returns the bytes written. */
+    private static int writeHead(OutputStream out, String index, String id, String routing) throws IOException {
+        out.write(INDEX);
+        int n = INDEX.length + writeString(out, index);
+        out.write(ID);
+        n += ID.length + writeString(out, id);
+        if (routing != null) {
+            out.write(ROUTING);
+            n += ROUTING.length + writeString(out, routing);
+        }
+        out.write(SOURCE);
+        return n + SOURCE.length;
     }
 
     private static int writeString(OutputStream out, String s) throws IOException {

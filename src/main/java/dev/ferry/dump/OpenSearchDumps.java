@@ -743,8 +743,9 @@ public final class OpenSearchDumps {
 
         private PartWriter deadLetterFile() {
             if (deadLetters == null) {
-                deadLetters = new PartWriter(settings.spoolDir(), dump.dumpId + "-dead-letters", writer == null ? 0
-                        : writer.number(), slice, settings.compressionLevel());
+                // the part's writer exists: a batch is transformed only once its part is open
+                deadLetters = new PartWriter(settings.spoolDir(), dump.dumpId + "-dead-letters", writer.number(), slice,
+                        settings.compressionLevel());
             }
             return deadLetters;
         }

@@ -111,6 +111,13 @@ public final class IndexDoc implements Record {
         out.write(bytes, offset, length);
     }
 
+    /** As {@link #writeSource(ByteArrayOutputStream)}, to any stream (a dump's part); returns the bytes written. */
+    public int writeSource(java.io.OutputStream out) throws java.io.IOException {
+        written();
+        out.write(bytes, offset, length);
+        return length;
+    }
+
     public int sourceLength() {
         written();
         return length;
