@@ -13,9 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.Map;
@@ -28,9 +26,9 @@ import java.util.Objects;
  *
  * <p>As a {@link Record} (the transform stage's view) a field a step reads is found by scanning the bytes; the
  * document is parsed whole only when a step needs the whole map or changes a field it has, and written again from
- * its fields only then. A new top-level field is spliced in before the closing brace. A document a transform did
- * not touch, or only read in a condition, still goes to OpenSearch byte for byte as read. A step may also choose its
- * target index ({@link #setTarget}).
+ * its fields only then. A new top-level field is written after the bytes read, before their closing brace (no copy
+ * of the document). A document a transform did not touch, or only read in a condition, still goes to OpenSearch byte
+ * for byte as read. A step may also choose its target index ({@link #setTarget}).
  */
 public final class IndexDoc implements Record {
 
@@ -50,10 +48,12 @@ public final class IndexDoc implements Record {
     private final int readOffset;
     private final int readLength;
     private Map<String, Object> fields;      // every field, parsed: once a step needs the whole document
-    private Map<String, Object> looked;      // single fields read without parsing the rest (value, or ABSENT)
-    private Map<String, Object> appended;    // new top-level fields, added to the bytes without parsing them
+    private Map<String, Object> appended;    // new top-level fields, written after the bytes read without parsing them
+    private byte[] tail;                     // the appended fields as JSON and the closing brace (see tail())
     private boolean changed;
     private static final Object ABSENT = new Object();
+    private static final com.fasterxml.jackson.core.io.JsonStringEncoder STRING_ENCODER =
+            com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance();
 
     /** A document whose source is {@code length} bytes of {@code bytes} from {@code offset} (shared, not copied). */
     public IndexDoc(long line, String index, String id, String routing, byte[] bytes, int offset, int length) {
@@ -97,7 +97,11 @@ public final class IndexDoc implements Record {
     /** The source as text (for dead letters and tests; the bulk body takes the bytes): as changed by a transform. */
     public String source() {
         written();
-        return new String(bytes, offset, length, StandardCharsets.UTF_8);
+        if (appended == null) {
+            return new String(bytes, offset, length, StandardCharsets.UTF_8);
+        }
+        byte[] tail = tail();
+        return new String(bytes, offset, headLength(), StandardCharsets.UTF_8) + new String(tail, StandardCharsets.UTF_8);
     }
 
     /** The source exactly as read, before any transform (for the dead letters a transform sends). */
@@ -108,19 +112,29 @@ public final class IndexDoc implements Record {
     /** Appends the source bytes: as read, unless a transform changed the document. */
     public void writeSource(ByteArrayOutputStream out) {
         written();
-        out.write(bytes, offset, length);
+        if (appended == null) {
+            out.write(bytes, offset, length);
+        } else {
+            out.write(bytes, offset, headLength());
+            out.write(tail(), 0, tail.length);
+        }
     }
 
     /** As {@link #writeSource(ByteArrayOutputStream)}, to any stream (a dump's part); returns the bytes written. */
     public int writeSource(java.io.OutputStream out) throws java.io.IOException {
         written();
-        out.write(bytes, offset, length);
-        return length;
+        if (appended == null) {
+            out.write(bytes, offset, length);
+            return length;
+        }
+        out.write(bytes, offset, headLength());
+        out.write(tail());
+        return headLength() + tail.length;
     }
 
     public int sourceLength() {
         written();
-        return length;
+        return appended == null ? length : headLength() + tail().length;
     }
 
     /** Bytes this document adds to a bulk body, roughly (action line plus source). */
@@ -153,6 +167,7 @@ public final class IndexDoc implements Record {
                 appended = new LinkedHashMap<>(4);
             }
             appended.put(path, value);
+            tail = null;
             return;
         }
         Record.super.set(path, value);
@@ -168,21 +183,43 @@ public final class IndexDoc implements Record {
             if (appended != null) {
                 fields.putAll(appended);
                 appended = null;
+                tail = null;
                 changed = true;
             }
-            looked = null;
         }
         return fields;
     }
 
-    /** One top-level field's value (JSON null is null), or ABSENT: a scan of the bytes, remembered. */
+    /**
+     * One top-level field's value (JSON null is null), or ABSENT: found by a scan of the bytes ({@link SourceScan}),
+     * not remembered (a document in flight keeps no more than its bytes; a second look is another short scan).
+     */
     private Object lookup(String key) {
         if (appended != null && appended.containsKey(key)) {
             return appended.get(key);
         }
-        if (looked != null && looked.containsKey(key)) {
-            return looked.get(key);
+        long at = SourceScan.find(bytes, offset, offset + length, key);
+        if (at == SourceScan.ABSENT) {
+            return ABSENT;
         }
+        if (at != SourceScan.CANNOT) {
+            int start = (int) (at >>> 32);
+            int end = (int) at;
+            Object value = SourceScan.decode(bytes, start, end);
+            if (value != SourceScan.CANNOT_DECODE) {
+                return value;
+            }
+            try {
+                return MAPPER.readValue(bytes, start, end - start, Object.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException("line " + line + ": the document cannot be read as JSON fields", e);
+            }
+        }
+        return parsedLookup(key);
+    }
+
+    /** {@link #lookup} with a JSON parser, for what the scan leaves to it (escaped names, a broken document). */
+    private Object parsedLookup(String key) {
         Object value = ABSENT;
         try (JsonParser p = MAPPER.createParser(bytes, offset, length)) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
@@ -208,10 +245,6 @@ public final class IndexDoc implements Record {
         } catch (IOException e) {
             throw new UncheckedIOException("line " + line + ": the document cannot be read as JSON fields", e);
         }
-        if (looked == null) {
-            looked = new HashMap<>(4);
-        }
-        looked.put(key, value);
         return value;
     }
 
@@ -247,11 +280,8 @@ public final class IndexDoc implements Record {
         return "line " + line;
     }
 
-    /** A changed document's bytes: written from its fields once per change, or the added fields spliced in. */
+    /** A changed document's bytes: written from its fields once per change. */
     private void written() {
-        if (!changed && appended != null) {
-            splice();
-        }
         if (changed) {
             try {
                 bytes = MAPPER.writeValueAsBytes(fields);
@@ -264,52 +294,62 @@ public final class IndexDoc implements Record {
         }
     }
 
-    /** The source with the added fields before its closing brace: the bytes read are not parsed or rewritten. */
-    private void splice() {
+    /** The source's bytes before its closing brace (when fields are appended, the tail follows them). */
+    private int headLength() {
         int end = offset + length - 1;
         while (end > offset && bytes[end] != '}') {
             end--;
         }
-        int last = end - 1;
+        return end - offset;
+    }
+
+    /**
+     * The appended fields as JSON, then the closing brace: written after the source's bytes before its brace, so a
+     * new field costs its own bytes, not a copy of the document. Encoded once per change of the appended fields.
+     */
+    private byte[] tail() {
+        if (tail != null) {
+            return tail;
+        }
+        int last = offset + headLength() - 1;
         while (last > offset && (bytes[last] == ' ' || bytes[last] == '\t' || bytes[last] == '\r' || bytes[last] == '\n')) {
             last--;
         }
         boolean empty = bytes[last] == '{';
-        ByteArrayOutputStream out = new ByteArrayOutputStream(length + 64 * appended.size());
-        out.write(bytes, offset, end - offset);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(48 * appended.size());
         try {
             for (Map.Entry<String, Object> e : appended.entrySet()) {
                 if (!empty) {
                     out.write(',');
                 }
                 empty = false;
-                out.write(MAPPER.writeValueAsBytes(e.getKey()));
+                writeJson(out, e.getKey());
                 out.write(':');
-                out.write(MAPPER.writeValueAsBytes(e.getValue()));
+                writeJson(out, e.getValue());
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("line " + line + ": a transform left a value that is not JSON: " + e.getMessage(), e);
         }
         out.write('}');
-        if (looked == null) {
-            looked = new HashMap<>(4);
+        tail = out.toByteArray();
+        return tail;
+    }
+
+    /** A name or value as JSON: text directly (the common case), anything else through the mapper. */
+    private static void writeJson(ByteArrayOutputStream out, Object value) throws IOException {
+        if (value instanceof String text) {
+            out.write('"');
+            out.write(STRING_ENCODER.quoteAsUTF8(text));
+            out.write('"');
+        } else {
+            out.write(MAPPER.writeValueAsBytes(value));
         }
-        looked.putAll(appended);
-        appended = null;
-        bytes = out.toByteArray();
-        offset = 0;
-        length = bytes.length;
     }
 
     @Override
     public boolean equals(Object o) {
-        written();
-        if (o instanceof IndexDoc other) {
-            other.written();
-        }
         return o instanceof IndexDoc d && line == d.line && index.equals(d.index) && Objects.equals(id, d.id)
-                && Objects.equals(routing, d.routing)
-                && Arrays.equals(bytes, offset, offset + length, d.bytes, d.offset, d.offset + d.length);
+                && Objects.equals(routing, d.routing) && source().equals(d.source());
     }
 
     @Override
@@ -320,7 +360,8 @@ public final class IndexDoc implements Record {
     @Override
     public String toString() {
         written();
+        String source = source();
         return "IndexDoc[line=" + line + ", index=" + index + ", id=" + id + ", routing=" + routing + ", source="
-                + (length > 200 ? new String(bytes, offset, 200, StandardCharsets.UTF_8) + "..." : source()) + ']';
+                + (source.length() > 200 ? source.substring(0, 200) + "..." : source) + ']';
     }
 }
