@@ -33,11 +33,7 @@ class DumpTransformTest {
         DumpFixture f = new DumpFixture("transform");
         int total = f.seed(300); // 300 plain documents (n, price n % 100, name) and 9 awkward ones
         int withoutN = total - 300 - 2; // all awkward ones but routed-1 and routed-2 ({"tenant","n"})
-        ExampleRoutes applied = ExampleRoutes.apply("dump-for-sharing", Files.createDirectory(work.resolve("routes")));
-        assertThat(applied.replaced()).containsExactly("route:opensearch-to-s3-transform");
-        Map<String, String> settings = f.settings(work);
-        settings.putAll(applied.settings());
-        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+        try (FerryUnderTest ferry = FerryUnderTest.start(withDumpForSharing(f, work))) {
             RunAccount run = OpenSearchToS3Test.dump(ferry, f.index);
 
             assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
@@ -94,5 +90,70 @@ class DumpTransformTest {
                             .isData(k)).isFalse());
             assertThat(f.openPits()).as("points in time left open").isZero();
         }
+    }
+
+    /**
+     * A dump with a transform that fails midway (S3 down longer than the upload retries) and is resumed: the parts
+     * committed before the failure keep their filtered and dead-lettered counts, the resume reads only the hits they
+     * do not cover, and the finished dump holds every kept hit once, every dead letter once, and balances.
+     */
+    @Test
+    void aResumedDumpKeepsTheTransformsAccountsOfThePartsBeforeTheFailure() throws Exception {
+        DumpFixture f = new DumpFixture("transform-resume");
+        int plain = 3_000;
+        int total = f.seed(plain);
+        int withoutN = total - plain - 2;
+        int filtered = plain / 10; // price = n % 100 >= 90
+        try (dev.ferry.embedded.FaultProxy s3 = new dev.ferry.embedded.FaultProxy(f.s3.endpoint())) {
+            Map<String, String> settings = withDumpForSharing(f, work);
+            settings.put("ferry.s3.endpoint", s3.endpoint().toString());
+            settings.put("ferry.opensearch-to-s3.uploads-in-flight", "1");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                java.util.concurrent.CompletableFuture<RunAccount> first = OpenSearchToS3Test.dumpAsync(ferry, f.index);
+                OpenSearchToS3FaultTest.awaitCheckpointedDocuments(f);
+                s3.breakConnections();
+                RunAccount failed = first.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(failed.status()).as(failed.summary()).isEqualTo(RunAccount.Status.FAILED);
+                String folder = f.dumpFolders("dumps").get(0);
+                s3.restore();
+                JsonNode checkpoint = f.json(folder + "checkpoint.json");
+                long covered = checkpoint.path("documents").asLong() + checkpoint.path("filtered").asLong()
+                        + checkpoint.path("deadLettered").asLong();
+                assertThat(covered).as("hits the checkpoint's parts account for").isPositive().isLessThan(total);
+
+                RunAccount resumed = OpenSearchToS3Test.dump(ferry, f.index);
+
+                assertThat(resumed.status()).as(resumed.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(resumed.subject()).contains("(resumed)");
+                assertThat(resumed.read()).as("hits read again").isEqualTo(total - covered);
+                assertThat(resumed.read()).isEqualTo(resumed.written() + resumed.filtered() + resumed.deadLettered());
+                JsonNode manifest = f.json(folder + "manifest.json");
+                assertThat(manifest.path("documents").asLong()).isEqualTo(total - filtered - withoutN);
+                assertThat(manifest.path("filtered").asLong()).isEqualTo(filtered);
+                assertThat(manifest.path("deadLettered").asLong()).isEqualTo(withoutN);
+                List<String> kept = new ArrayList<>();
+                List<String> dead = new ArrayList<>();
+                for (JsonNode part : manifest.path("parts")) {
+                    kept.addAll(DumpFixture.lines(f.object(part.path("key").asText())));
+                    if (part.has("deadLettersKey")) {
+                        for (String letter : DumpFixture.lines(f.object(part.path("deadLettersKey").asText()))) {
+                            dead.add(JSON.readTree(letter).at("/document/_id").asText());
+                        }
+                    }
+                }
+                assertThat(kept).hasSize(total - filtered - withoutN)
+                        .extracting(line -> JSON.readTree(line).path("_id").asText()).doesNotHaveDuplicates();
+                assertThat(dead).hasSize(withoutN).doesNotHaveDuplicates();
+                assertThat(f.openPits()).as("points in time left open").isZero();
+            }
+        }
+    }
+
+    private static Map<String, String> withDumpForSharing(DumpFixture f, Path work) throws Exception {
+        ExampleRoutes applied = ExampleRoutes.apply("dump-for-sharing", Files.createDirectory(work.resolve("routes")));
+        assertThat(applied.replaced()).containsExactly("route:opensearch-to-s3-transform");
+        Map<String, String> settings = f.settings(work);
+        settings.putAll(applied.settings());
+        return settings;
     }
 }

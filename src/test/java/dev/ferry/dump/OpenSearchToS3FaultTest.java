@@ -261,7 +261,7 @@ class OpenSearchToS3FaultTest {
     }
 
     /** Waits until the dump has some parts safely in S3 (its checkpoint counts documents). */
-    private static void awaitCheckpointedDocuments(DumpFixture f) {
+    static void awaitCheckpointedDocuments(DumpFixture f) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().until(() -> {
             for (String folder : f.dumpFolders("dumps")) {
                 if (f.json(folder + "checkpoint.json").path("documents").asLong() > 0) {
