@@ -103,7 +103,7 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
                 return true;
             }
         } catch (UncheckedIOException | IllegalStateException e) {
-            throw cutOff(e);
+            throw cutOff(e, rows);
         }
         if (rows > 0 || body.count > 0) {
             if (body.last != '\n') {
@@ -123,7 +123,7 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
         try {
             record = records.next();
         } catch (UncheckedIOException | IllegalStateException e) {
-            throw cutOff(e);
+            throw cutOff(e, rows);
         }
         long line = lastLine + 1;
         lastLine = parser.getCurrentLineNumber();
@@ -133,7 +133,7 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
         try {
             more = records.hasNext();
         } catch (UncheckedIOException | IllegalStateException e) {
-            throw cutOff(e);
+            throw cutOff(e, rows + 1); // this record was complete: the body broke off in the next one
         }
         if (!more && body.last != '\n') {
             throw new ReportContentException("the report body was cut off: it ends in the middle of the row starting at line "
@@ -143,9 +143,9 @@ public final class ReportRows implements Iterator<ReportRow>, Closeable {
         return new ReportRow(line, record.values());
     }
 
-    private ReportContentException cutOff(RuntimeException e) {
+    private ReportContentException cutOff(RuntimeException e, long completeRows) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        return new ReportContentException("the report body ended abruptly after " + rows + " complete rows (line "
+        return new ReportContentException("the report body ended abruptly after " + completeRows + " complete rows (line "
                 + lastLine + "): " + cause.getMessage(), e);
     }
 
