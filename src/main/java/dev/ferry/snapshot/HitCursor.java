@@ -1,4 +1,4 @@
-package dev.ferry.dump;
+package dev.ferry.snapshot;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
