@@ -307,7 +307,7 @@ public final class IndexDoc implements Record {
         if (o instanceof IndexDoc other) {
             other.written();
         }
-        return o instanceof IndexDoc d && line == d.line && index.equals(d.index) && Objects.equals(id, d.id)
+        return o instanceof IndexDoc d && line == d.line && Objects.equals(index, d.index) && Objects.equals(id, d.id)
                 && Objects.equals(routing, d.routing)
                 && Arrays.equals(bytes, offset, offset + length, d.bytes, d.offset, d.offset + d.length);
     }
