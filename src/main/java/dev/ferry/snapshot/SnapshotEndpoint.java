@@ -2,7 +2,7 @@ package dev.ferry.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ferry.opensearch.Backoff;
+import dev.ferry.opensearch.OpenSearchEndpoint;
 import dev.ferry.opensearch.IndexDoc;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
@@ -13,7 +13,6 @@ import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
-import org.apache.camel.support.DefaultEndpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,13 +22,13 @@ import java.time.Duration;
  * Opens a point in time on the index, counts it, and replaces the body with a {@link Snapshot}: its slices, each a
  * lazy iterator of pages ({@link SnapshotPage}, a batch of documents with {@code _source} as stored), read with
  * {@code search_after} one page at a time. A page that fails in a way that may pass is fetched again with backoff;
- * then the slice's iterator throws, so the split over it, and the route, fail. A slice that ends checks that it
- * read what the point in time counts for it. One HTTP client per endpoint, made when the endpoint starts (it
+ * then the slice's iterator throws, so the split over it, and the route, fail. A slice hands out exactly what the
+ * point in time counts for it, or fails. One HTTP client per endpoint, made when the endpoint starts (it
  * connects at the first request).
  */
 @UriEndpoint(scheme = "ferry-snapshot", title = "Ferry snapshot", syntax = "ferry-snapshot:index", producerOnly = true,
         category = {Category.SEARCH}, headersClass = SnapshotProducer.class)
-public final class SnapshotEndpoint extends DefaultEndpoint {
+public final class SnapshotEndpoint extends OpenSearchEndpoint {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,14 +54,8 @@ public final class SnapshotEndpoint extends DefaultEndpoint {
             + " {\"source\":{\"index\",\"slice\"},\"error\":{\"type\":\"transform\",\"reason\"},\"document\":{\"_id\",\"_routing\",\"_source\"}}."
             + " Without it a dead-lettered record fails the page: it is never dropped silently")
     private String deadLetterUri;
-    @UriParam(defaultValue = "5", description = "How many times a page that failed in a way that may pass (connection, timeout, 429, 5xx) is fetched again before the slice fails")
-    private int maxPageRetries = 5;
-    @UriParam(defaultValue = "500", description = "First backoff before a page is fetched again, in ms (exponential, doubling, with jitter)")
-    private long retryInitialDelayMs = 500;
-    @UriParam(defaultValue = "30000", description = "Longest backoff between two fetches of a page, in ms")
-    private long retryMaxDelayMs = 30_000;
-    @UriParam(defaultValue = "60000", description = "How long one request to OpenSearch may take, in ms")
-    private int requestTimeoutMs = 60_000;
+    @UriParam(defaultValue = "8", description = "How many times a page that failed in a way that may pass (connection, timeout, 429, 5xx) is fetched again before the slice fails")
+    private int maxPageRetries = 8;
 
     private volatile SnapshotReader reader;
     private volatile ProducerTemplate deadLetterTemplate;
@@ -75,8 +68,8 @@ public final class SnapshotEndpoint extends DefaultEndpoint {
     /** Bad options fail the route's start, naming the endpoint, not its first run. */
     void validate() {
         String where = "ferry-snapshot:" + index + ": ";
-        if (slices < 1 || pageSize < 1 || maxPageRetries < 0 || retryInitialDelayMs < 1 || retryMaxDelayMs < retryInitialDelayMs
-                || requestTimeoutMs < 1) {
+        if (slices < 1 || pageSize < 1 || maxPageRetries < 0 || getRetryInitialDelayMs() < 1
+                || getRetryMaxDelayMs() < getRetryInitialDelayMs() || getRequestTimeoutMs() < 1) {
             throw new IllegalArgumentException(where + "slices, pageSize, retryInitialDelayMs and requestTimeoutMs must be at"
                     + " least 1, maxPageRetries at least 0, retryMaxDelayMs at least retryInitialDelayMs");
         }
@@ -94,7 +87,7 @@ public final class SnapshotEndpoint extends DefaultEndpoint {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        reader = new SnapshotReader(((SnapshotComponent) getComponent()).connection(), Duration.ofMillis(requestTimeoutMs));
+        reader = new SnapshotReader(((SnapshotComponent) getComponent()).connection(), Duration.ofMillis(getRequestTimeoutMs()));
         if (deadLetterUri != null && !deadLetterUri.isBlank()) {
             deadLetterTemplate = getCamelContext().createProducerTemplate();
         }
@@ -144,10 +137,6 @@ public final class SnapshotEndpoint extends DefaultEndpoint {
         return r;
     }
 
-    Backoff backoff() {
-        return new Backoff(maxPageRetries, retryInitialDelayMs, retryMaxDelayMs, 2.0);
-    }
-
     String index() {
         return index;
     }
@@ -179,10 +168,4 @@ public final class SnapshotEndpoint extends DefaultEndpoint {
     public void setDeadLetterUri(String deadLetterUri) { this.deadLetterUri = deadLetterUri; }
     public int getMaxPageRetries() { return maxPageRetries; }
     public void setMaxPageRetries(int maxPageRetries) { this.maxPageRetries = maxPageRetries; }
-    public long getRetryInitialDelayMs() { return retryInitialDelayMs; }
-    public void setRetryInitialDelayMs(long retryInitialDelayMs) { this.retryInitialDelayMs = retryInitialDelayMs; }
-    public long getRetryMaxDelayMs() { return retryMaxDelayMs; }
-    public void setRetryMaxDelayMs(long retryMaxDelayMs) { this.retryMaxDelayMs = retryMaxDelayMs; }
-    public int getRequestTimeoutMs() { return requestTimeoutMs; }
-    public void setRequestTimeoutMs(int requestTimeoutMs) { this.requestTimeoutMs = requestTimeoutMs; }
 }

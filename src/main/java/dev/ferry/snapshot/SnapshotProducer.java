@@ -51,7 +51,7 @@ final class SnapshotProducer extends DefaultProducer {
             ReadPlan plan = ReadPlan.choose(reader, index, pit, keepAlive, endpoint.getSort(), endpoint.getSlices());
             RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
             snapshot = new Snapshot(reader, index, pit, keepAlive, query, count, plan, endpoint.getPageSize(),
-                    endpoint.isKeepIndex(), endpoint.backoff(), run, endpoint::deadLetter);
+                    endpoint.isKeepIndex(), endpoint.backoff(endpoint.getMaxPageRetries()), run, endpoint::deadLetter);
             LOG.info("ferry-snapshot:{}: {} documents in the point in time, {} slice(s), sort {} ({})", index, count,
                     plan.slices(), plan.sort(), plan.why());
         } catch (RuntimeException e) {
