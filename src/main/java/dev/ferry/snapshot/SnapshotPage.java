@@ -75,6 +75,10 @@ public final class SnapshotPage implements RecordBatch<IndexDoc> {
         return deadLettered;
     }
 
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
     @Override
     public String toString() {
         return "SnapshotPage[" + snapshot.index() + " slice " + slice + " page " + page + ", " + records.size() + " record(s)]";

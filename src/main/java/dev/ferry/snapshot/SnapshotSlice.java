@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * One slice of a {@link Snapshot}: a lazy iterator of pages, each read from OpenSearch when the split asks for it.
+ * One slice of a {@link Snapshot}: a lazy iterator of pages, each read from OpenSearch when the split takes it. It
+ * hands out exactly what the point in time counts for the slice: a search that runs out before that fails the slice.
  * A page that fails in a way that may pass is fetched again (from after the last hit handed out) with the endpoint's
  * backoff; when that is spent, or the failure cannot pass (the point in time gone, a bad query), the iterator throws:
- * iteration never just ends with documents missing. At its end the slice checks that it read what the point in
- * time counts for it. Closing it (the split does, also on failure) drops the page's connection.
+ * iteration never just ends with documents missing. Closing it (the split does, also on failure) drops the page's
+ * connection.
  */
 public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
 
@@ -24,8 +25,8 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
     private final Snapshot snapshot;
     private final int slice;
     private HitCursor cursor;
-    private SnapshotPage next;
     private boolean ended;
+    private long expected = -1; // what the point in time counts for this slice
     private long read;
     private int pages;
 
@@ -34,20 +35,35 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
         this.slice = slice;
     }
 
+    /**
+     * True while the slice has not handed out what its point in time counts for it. Answered from that count (asked
+     * once, at the first call), not by reading ahead: Camel's split asks before it processes the page it has, and a
+     * page read ahead would be a second one in memory.
+     */
     @Override
     public boolean hasNext() {
-        if (next == null && !ended) {
-            try {
-                next = readPage();
-            } catch (RuntimeException e) {
-                snapshot.fail(slice, e);
-                close();
-                // thrown once, to the split; the split's clean-up asking again is told the slice is over
-                ended = true;
-                throw e;
-            }
+        if (ended) {
+            return false;
         }
-        return next != null;
+        try {
+            if (expected < 0) {
+                expected = snapshot.reader.count(snapshot.pitId(), snapshot.keepAlive, snapshot.query, slice,
+                        snapshot.plan().slices());
+                if (expected < 0) {
+                    throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice
+                            + ": the point in time is gone (expired after its keep-alive, or released)");
+                }
+            }
+            if (read < expected) {
+                return true;
+            }
+            ended = true;
+            close();
+            snapshot.sliceEnded();
+            return false;
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
 
     @Override
@@ -55,9 +71,19 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        SnapshotPage page = next;
-        next = null;
-        return page;
+        try {
+            return readPage();
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Thrown once, to the split; the split's clean-up asking again is told the slice is over. */
+    private RuntimeException failed(RuntimeException e) {
+        snapshot.fail(slice, e);
+        ended = true;
+        close();
+        return e;
     }
 
     private SnapshotPage readPage() {
@@ -70,31 +96,19 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
                     slice, snapshot.plan().slices(), null, snapshot.pageSize, this::awaitRetry);
         }
         List<IndexDoc> docs = new ArrayList<>(snapshot.pageSize);
-        while (docs.size() < snapshot.pageSize && cursor.next()) {
+        while (docs.size() < snapshot.pageSize && read + docs.size() < expected && cursor.next()) {
             docs.add(cursor.takeDoc(read + docs.size() + 1, snapshot.keepIndex));
         }
         snapshot.pitIdNow(cursor.pitId());
-        if (docs.isEmpty()) {
-            end();
-            return null;
+        if (docs.size() < snapshot.pageSize && read + docs.size() < expected) {
+            // the search ran out before the count: documents would be missing
+            throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice + " ended after "
+                    + (read + docs.size()) + " documents, but its point in time counts " + expected
+                    + ": the snapshot is not complete");
         }
         read += docs.size();
         snapshot.pageRead(docs.size());
         return new SnapshotPage(snapshot, slice, ++pages, docs);
-    }
-
-    /** The slice is read: it must hold what the point in time counts for it, or documents went missing. */
-    private void end() {
-        close();
-        long counted = snapshot.reader.count(snapshot.pitId(), snapshot.keepAlive, snapshot.query, slice,
-                snapshot.plan().slices());
-        if (counted != read) {
-            throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice + " read " + read
-                    + " documents but its point in time counts " + (counted < 0 ? "nothing (it is gone)" : counted)
-                    + ": the snapshot is not complete");
-        }
-        ended = true;
-        snapshot.sliceEnded();
     }
 
     private boolean awaitRetry(int retry, SnapshotReader.OpenSearchReadException failure) {
