@@ -2,10 +2,16 @@ package dev.ferry.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.accounting.PipelineMetrics;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
 import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.FaultProxy;
 import dev.ferry.embedded.FreePorts;
 import dev.ferry.embedded.OpenSearchNode;
 import dev.ferry.opensearch.IndexDoc;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -156,6 +162,50 @@ class SnapshotComponentTest {
         assertThat(out.getMessage().getHeader(SnapshotProducer.COUNT, Long.class)).isEqualTo(30);
         assertThat(out.getMessage().getBody(Snapshot.class).complete()).isTrue();
         assertThat(seen).hasSize(30).containsKeys("d1", "d30").doesNotContainKey("d31");
+    }
+
+    @Test
+    void aConnectionResetMidPageIsFetchedAgainFromTheLastDocumentHandedOutNothingTwiceNothingSkipped() throws Exception {
+        Map<String, String> seen = new ConcurrentHashMap<>();
+        AtomicInteger duplicates = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        RunAccount run = new Runs(new PipelineMetrics(SimpleMeterRegistry::new)).begin("snapshot-test", index);
+        try (FaultProxy proxy = new FaultProxy(URI.create(node.url()))) {
+            start(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:read")
+                            .to("ferry-snapshot:{{source.index}}?slices=2&pageSize=40&retryInitialDelayMs=10")
+                            .split(simple("${body}")).parallelProcessing().stopOnException()
+                                .split(simple("${body}")).streaming().stopOnException()
+                                    .process(e -> {
+                                        SnapshotPage page = e.getMessage().getBody(SnapshotPage.class);
+                                        // armed once both slices are under way (their counts asked): it falls
+                                        // inside a later page (~6 KB each)
+                                        if (page.page() == 1 && started.incrementAndGet() == 2) {
+                                            proxy.resetOnceAfter(3_000);
+                                        }
+                                        page.records().forEach(doc -> {
+                                            if (seen.put(doc.id(), doc.source()) != null) {
+                                                duplicates.incrementAndGet();
+                                            }
+                                        });
+                                    })
+                                .end()
+                            .end();
+                }
+            }, proxy.hostAddress());
+
+            Exchange out = camel.createProducerTemplate().request("direct:read",
+                    e -> e.setProperty(RetryCounter.RUN_PROPERTY, run));
+
+            assertThat(out.getException()).isNull();
+            assertThat(run.retried()).isGreaterThanOrEqualTo(1);
+            assertThat(run.read()).isEqualTo(DOCS);
+            assertThat(duplicates).hasValue(0);
+            assertThat(seen).isEqualTo(SOURCES);
+            assertThat(out.getMessage().getBody(Snapshot.class).complete()).isTrue();
+        }
     }
 
     @Test
