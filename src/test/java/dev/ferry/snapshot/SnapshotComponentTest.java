@@ -33,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * ferry-snapshot used on its own in a route, against the shared real OpenSearch: a point in time of 300 documents on
@@ -251,6 +252,16 @@ class SnapshotComponentTest {
 
         assertThat(out.getException()).isInstanceOf(SnapshotReader.OpenSearchReadException.class)
                 .hasMessageContaining(closed).hasMessageContaining("cannot connect");
+    }
+
+    @Test
+    void aQueryThatIsNotJsonStopsTheStartNamingTheEndpoint() {
+        assertThatThrownBy(() -> start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:read").to("ferry-snapshot:{{source.index}}?query=RAW({\"term\":)");
+            }
+        }, node.hostAddress())).hasStackTraceContaining("ferry-snapshot:" + index + ": query is not JSON");
     }
 
     private void start(RouteBuilder routes, String hosts) throws Exception {
