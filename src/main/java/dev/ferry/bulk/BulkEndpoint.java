@@ -2,6 +2,7 @@ package dev.ferry.bulk;
 
 import dev.ferry.opensearch.OpenSearchClients;
 import dev.ferry.opensearch.OpenSearchConnection;
+import dev.ferry.opensearch.OpenSearchEndpoint;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -10,7 +11,6 @@ import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
-import org.apache.camel.support.DefaultEndpoint;
 
 /**
  * Sends the documents in the body as one {@code _bulk} request per call and settles every one: indexed, refused by
@@ -20,19 +20,13 @@ import org.apache.camel.support.DefaultEndpoint;
  */
 @UriEndpoint(scheme = "ferry-bulk", title = "Ferry bulk", syntax = "ferry-bulk:index", producerOnly = true,
         category = {Category.SEARCH, Category.DATABASE})
-public final class BulkEndpoint extends DefaultEndpoint {
+public final class BulkEndpoint extends OpenSearchEndpoint {
 
     @UriPath(description = "The index of documents that do not name one (standalone documents, a batch's documents without a target)")
     @Metadata(required = true)
     private final String index;
     @UriParam(defaultValue = "8", description = "How many times documents failing for a reason about the cluster are resent before the exchange fails")
     private int maxItemRetries = 8;
-    @UriParam(defaultValue = "200", description = "First backoff before a resend, in ms (exponential, with jitter)")
-    private long retryInitialDelayMs = 200;
-    @UriParam(defaultValue = "10000", description = "Longest backoff between resends, in ms")
-    private long retryMaxDelayMs = 10_000;
-    @UriParam(defaultValue = "60000", description = "How long one bulk request (and waiting for a pooled connection) may take, in ms")
-    private int requestTimeoutMs = 60_000;
     @UriParam(defaultValue = "2", description = "Bulk requests the route sends at once (its pool size); the client keeps inFlight + 2 connections")
     private int inFlight = 2;
     @UriParam(defaultValue = "30", description = "Seconds between progress lines of a long source (pipelines only)")
@@ -49,11 +43,11 @@ public final class BulkEndpoint extends DefaultEndpoint {
     protected void doStart() throws Exception {
         super.doStart();
         OpenSearchConnection connection = ((BulkComponent) getComponent()).connection();
-        int timeout = requestTimeoutMs;
+        int timeout = getRequestTimeoutMs();
         int connections = inFlight + 2;
         // the client is created at the first request: a pipeline that is off never connects
         indexer = new BulkIndexer(() -> OpenSearchClients.restClient(connection, timeout, connections), maxItemRetries,
-                retryInitialDelayMs, retryMaxDelayMs, 1000L * progressEverySeconds);
+                getRetryInitialDelayMs(), getRetryMaxDelayMs(), 1000L * progressEverySeconds);
     }
 
     @Override
@@ -89,12 +83,6 @@ public final class BulkEndpoint extends DefaultEndpoint {
 
     public int getMaxItemRetries() { return maxItemRetries; }
     public void setMaxItemRetries(int maxItemRetries) { this.maxItemRetries = maxItemRetries; }
-    public long getRetryInitialDelayMs() { return retryInitialDelayMs; }
-    public void setRetryInitialDelayMs(long retryInitialDelayMs) { this.retryInitialDelayMs = retryInitialDelayMs; }
-    public long getRetryMaxDelayMs() { return retryMaxDelayMs; }
-    public void setRetryMaxDelayMs(long retryMaxDelayMs) { this.retryMaxDelayMs = retryMaxDelayMs; }
-    public int getRequestTimeoutMs() { return requestTimeoutMs; }
-    public void setRequestTimeoutMs(int requestTimeoutMs) { this.requestTimeoutMs = requestTimeoutMs; }
     public int getInFlight() { return inFlight; }
     public void setInFlight(int inFlight) { this.inFlight = inFlight; }
     public long getProgressEverySeconds() { return progressEverySeconds; }

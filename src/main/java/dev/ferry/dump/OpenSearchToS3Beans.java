@@ -1,5 +1,6 @@
 package dev.ferry.dump;
 
+import dev.ferry.snapshot.SnapshotReader;
 import dev.ferry.opensearch.OpenSearchConnection;
 import dev.ferry.opensearch.Backoff;
 import dev.ferry.ExitStatus;

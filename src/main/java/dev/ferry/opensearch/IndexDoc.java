@@ -348,13 +348,13 @@ public final class IndexDoc implements Record {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof IndexDoc d && line == d.line && index.equals(d.index) && Objects.equals(id, d.id)
+        return o instanceof IndexDoc d && line == d.line && Objects.equals(index, d.index) && Objects.equals(id, d.id)
                 && Objects.equals(routing, d.routing) && source().equals(d.source());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(line, index, id, routing, length);
+        return Objects.hash(line, index, id, routing, sourceLength());
     }
 
     @Override

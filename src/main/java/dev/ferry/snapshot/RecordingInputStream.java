@@ -1,4 +1,4 @@
-package dev.ferry.dump;
+package dev.ferry.snapshot;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.ferry.dump;
+package dev.ferry.snapshot;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -230,11 +230,16 @@ public final class HitCursor implements Closeable {
      * moves on), the hit then forgotten like {@link #writeLine} does.
      */
     public dev.ferry.opensearch.IndexDoc takeDoc(long number) {
+        return takeDoc(number, true);
+    }
+
+    /** As {@link #takeDoc(long)}; without {@code keepIndex} the document has no index: its sink chooses one. */
+    public dev.ferry.opensearch.IndexDoc takeDoc(long number, boolean keepIndex) {
         int from = recording.position(sourceStart);
         int length = (int) (sourceEnd - sourceStart);
         byte[] source = java.util.Arrays.copyOfRange(recording.array(), from, from + length);
         recording.discardBefore(parser.getCurrentLocation().getByteOffset());
-        return new dev.ferry.opensearch.IndexDoc(number, index, id, routing, source, 0, length);
+        return new dev.ferry.opensearch.IndexDoc(number, keepIndex ? index : null, id, routing, source, 0, length);
     }
 
     /** Writes a document as one dump line (its source as the transform left it); returns the bytes written. */

@@ -1,4 +1,4 @@
-package dev.ferry.dump;
+package dev.ferry.snapshot;
 
 import dev.ferry.opensearch.OpenSearchConnection;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -315,7 +315,7 @@ public final class SnapshotReader {
      * An exception as {@code Type: message}, followed by its causes while they add something: the JDK's HTTP client
      * throws a {@link ConnectException} with no message of its own (the old "request failed: null").
      */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         StringBuilder s = new StringBuilder();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = e; t != null && seen.add(t) && seen.size() <= 4; t = t.getCause()) {

@@ -1,4 +1,4 @@
-package dev.ferry.dump;
+package dev.ferry.snapshot;
 
 import dev.ferry.opensearch.OpenSearchConnection;
 import com.sun.net.httpserver.HttpServer;
