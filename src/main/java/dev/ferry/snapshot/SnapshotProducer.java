@@ -19,13 +19,13 @@ final class SnapshotProducer extends DefaultProducer {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotProducer.class);
 
     @Metadata(description = "Documents the point in time holds for the query: what the slices will read in all", javaType = "long")
-    static final String COUNT = "CamelFerrySnapshotCount";
+    static final String COUNT = "FerrySnapshotCount";
     @Metadata(description = "Slices the snapshot is read in (the sort may have chosen another number than asked)", javaType = "int")
-    static final String SLICES = "CamelFerrySnapshotSlices";
+    static final String SLICES = "FerrySnapshotSlices";
     @Metadata(description = "The search_after order chosen (_shard_doc, _doc, _id or a field)", javaType = "String")
-    static final String SORT = "CamelFerrySnapshotSort";
+    static final String SORT = "FerrySnapshotSort";
     @Metadata(description = "The point in time's id (released when every slice has ended; after a failure it lives until its keep-alive)", javaType = "String")
-    static final String PIT_ID = "CamelFerrySnapshotPitId";
+    static final String PIT_ID = "FerrySnapshotPitId";
 
     private final SnapshotEndpoint endpoint;
 
