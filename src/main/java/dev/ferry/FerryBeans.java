@@ -2,6 +2,7 @@ package dev.ferry;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ferry.cluster.Leadership;
 import dev.ferry.config.Setting;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.ResidentMemoryGauge;
@@ -35,6 +36,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +64,8 @@ public class FerryBeans implements CamelConfiguration {
         context.getRegistry().bind("retryCounter", new RetryCounter(metrics));
         context.getRegistry().bind("transformStage", new dev.ferry.records.TransformStage());
         ObserveEndpoints.install(context);
+        // before the routes are built: their routePolicy names these beans
+        Leadership.install(context, Arrays.stream(Pipeline.values()).map(Pipeline::id).toList(), metrics::registry);
         context.addStartupListener((ctx, alreadyStarted) -> {
             for (Pipeline p : Pipeline.values()) {
                 metrics.register(p.id());

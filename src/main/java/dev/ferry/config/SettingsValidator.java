@@ -60,6 +60,13 @@ public final class SettingsValidator {
         v.require("ferry.opensearch.tls", SettingsValidator::isBoolean, "true or false");
         v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
+        v.require("ferry.cluster.service", s -> s.equals("none") || s.equals("file"),
+                "none (one process) or file (replicas sharing a lock directory)");
+        v.crossCheck("ferry.cluster.service", (service, others) -> !service.equals("file")
+                || others.apply("ferry.cluster.file.root") != null && !others.apply("ferry.cluster.file.root").isBlank(),
+                "file needs ferry.cluster.file.root, a directory all replicas share");
+        v.require("ferry.cluster.file.interval-ms", s -> isInt(s, 100), "a whole number of milliseconds >= 100");
+        v.require("ferry.cluster.file.stale-intervals", s -> isInt(s, 1), "a whole number >= 1");
         addCamelRules(v);
 
         for (String key : config.snapshot().keySet()) {
