@@ -195,7 +195,7 @@ public final class DirSync {
         for (SyncFile f : files) {
             SyncState.Entry known = sync.state.get(f.getRelPath());
             Remote r = sync.remote.get(f.getKey());
-            if (known != null && known.size() == f.getSize() && known.mtimeNanos() == f.getMtimeNanos()
+            if (known != null && known.sameStamp(f.getSize(), f.getMtimeNanos(), f.getCtimeNanos())
                     && r != null && r.size() == f.getSize() && r.etag().equals(known.etag())) {
                 unchanged++; // nothing moved on either side since the last upload
             } else {
@@ -253,7 +253,7 @@ public final class DirSync {
                         }
                         sync.mirrored.add(rel);
                         files.add(new SyncFile(rel, file, settings.prefix() + rel, target.size(),
-                                target.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+                                target.lastModifiedTime().to(TimeUnit.NANOSECONDS), ctimeNanos(file)));
                         return FileVisitResult.CONTINUE;
                     }
 
@@ -314,7 +314,7 @@ public final class DirSync {
     // ------------------------------------------------------------------------------------------------- per file
 
     /**
-     * Decides what one file needs: re-hashes it only when its size or modification time moved since the state's
+     * Decides what one file needs: re-hashes it only when its size, modification or change time moved since the state's
      * entry; then unchanged when the object's content is known equal (state and ETag, or the object's ferry-sha256,
      * or a single-part ETag equal to the file's MD5), else an upload (multipart above the threshold) or, in a dry
      * run, only its count.
@@ -330,9 +330,10 @@ public final class DirSync {
         BasicFileAttributes attrs = attributes(f);
         long size = attrs.size();
         long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        long ctime = ctimeNanos(f.getPath());
         SyncState.Entry known = sync.state.get(f.getRelPath());
-        String sha = known != null && known.size() == size && known.mtimeNanos() == mtime ? known.sha256() : hash(f, "SHA-256");
-        f.examined(size, mtime, sha);
+        String sha = known != null && known.sameStamp(size, mtime, ctime) ? known.sha256() : hash(f, "SHA-256");
+        f.examined(size, mtime, ctime, sha);
         Remote r = sync.remote.get(f.getKey());
         String action = null;
         String etag = null;
@@ -398,12 +399,14 @@ public final class DirSync {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
         SyncFile f = exchange.getProperty(FILE_PROPERTY, SyncFile.class);
         BasicFileAttributes now = attributes(f);
-        if (now.size() != f.getSize() || now.lastModifiedTime().to(TimeUnit.NANOSECONDS) != f.getMtimeNanos()) {
+        if (now.size() != f.getSize() || now.lastModifiedTime().to(TimeUnit.NANOSECONDS) != f.getMtimeNanos()
+                || ctimeNanos(f.getPath()) != f.getCtimeNanos()) {
             throw new FileChangedDuringUploadException(f.getPath() + " changed while it was being uploaded (size "
                     + f.getSize() + " -> " + now.size() + ")");
         }
         String etag = unquote(exchange.getMessage().getHeader("CamelAwsS3ETag", String.class));
-        sync.state.put(f.getRelPath(), new SyncState.Entry(f.getSize(), f.getMtimeNanos(), f.getSha256(), etag));
+        sync.state.put(f.getRelPath(), new SyncState.Entry(f.getSize(), f.getMtimeNanos(), f.getCtimeNanos(),
+                f.getSha256(), etag));
         sync.uploaded.incrementAndGet();
         sync.uploadedBytes.addAndGet(f.getSize());
         metrics.uploadedBytes(f.getSize());
@@ -417,7 +420,8 @@ public final class DirSync {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
         SyncFile f = exchange.getProperty(FILE_PROPERTY, SyncFile.class);
         String etag = exchange.getMessage().getHeader("CamelAwsS3ETag", String.class);
-        sync.state.put(f.getRelPath(), new SyncState.Entry(f.getSize(), f.getMtimeNanos(), f.getSha256(), etag));
+        sync.state.put(f.getRelPath(), new SyncState.Entry(f.getSize(), f.getMtimeNanos(), f.getCtimeNanos(),
+                f.getSha256(), etag));
         sync.run.duplicate(1);
         sync.maybeSave();
     }
@@ -527,6 +531,18 @@ public final class DirSync {
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * The change time (ctime) in nanoseconds, -1 where there is none (not a Unix file system). Unlike the mtime, no
+     * one can set it back: a same-size edit that restores the mtime (touch -d, cp -p) still moves it.
+     */
+    static long ctimeNanos(Path file) {
+        try {
+            return ((java.nio.file.attribute.FileTime) Files.getAttribute(file, "unix:ctime")).to(TimeUnit.NANOSECONDS);
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return -1; // an unreadable file fails when it is read, with its reason
+        }
+    }
 
     private static BasicFileAttributes attributes(SyncFile f) throws UnreadableFileException {
         try {

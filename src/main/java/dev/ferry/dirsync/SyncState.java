@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What Ferry knows of each file it uploaded to one target (bucket, prefix and source directory): size, modification
- * time, SHA-256 and the ETag S3 gave the upload. One tab-separated line per file in
+ * and change time, SHA-256 and the ETag S3 gave the upload. One tab-separated line per file in
  * {@code <state-dir>/dir-to-s3-<target hash>.tsv}, rewritten whole through a temporary file and an atomic rename.
  *
  * <p>An entry is written only after its upload succeeded, so a lost entry (kill -9 between two saves) costs one
@@ -30,10 +30,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SyncState {
 
     /** One file as last uploaded (or found equal in S3). Times in nanoseconds since the epoch. */
-    record Entry(long size, long mtimeNanos, String sha256, String etag) {
+    record Entry(long size, long mtimeNanos, long ctimeNanos, String sha256, String etag) {
+        /** The file is as it was when this entry was written (then its hash is the entry's). */
+        boolean sameStamp(long size, long mtimeNanos, long ctimeNanos) {
+            return this.size == size && this.mtimeNanos == mtimeNanos && this.ctimeNanos == ctimeNanos;
+        }
     }
 
-    private static final String HEADER = "# ferry dir-to-s3 state v1: path (URL-encoded), size, mtime ns, sha256, etag";
+    private static final String HEADER = "# ferry dir-to-s3 state v1: path (URL-encoded), size, mtime ns, ctime ns, sha256, etag";
 
     private final Path file;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -53,13 +57,13 @@ final class SyncState {
                     continue;
                 }
                 String[] f = line.split("\t", -1);
-                if (f.length != 5) {
+                if (f.length != 6) {
                     // a damaged line is forgotten, never guessed at: the file is hashed again
                     continue;
                 }
                 try {
                     state.entries.put(URLDecoder.decode(f[0], StandardCharsets.UTF_8),
-                            new Entry(Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4]));
+                            new Entry(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), f[4], f[5]));
                 } catch (RuntimeException e) {
                     // same: unreadable line, no entry
                 }
@@ -115,7 +119,7 @@ final class SyncState {
                 for (Map.Entry<String, Entry> e : entries.entrySet()) {
                     Entry v = e.getValue();
                     out.write(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + '\t' + v.size() + '\t'
-                            + v.mtimeNanos() + '\t' + v.sha256() + '\t' + v.etag() + '\n');
+                            + v.mtimeNanos() + '\t' + v.ctimeNanos() + '\t' + v.sha256() + '\t' + v.etag() + '\n');
                 }
             }
             try {

@@ -39,6 +39,7 @@ class DirToS3Test {
         expected.put("with space/file name.txt", "spaces");
         expected.put("empty.txt", "");
         expected.put("same-size.txt", "version-1");
+        expected.put("mtime-restored.txt", "aaaa");
         expected.put("rename-me.txt", "renamed content");
         expected.put("delete-me.txt", "gone soon");
         expected.put("by-another-tool.txt", "put by aws s3 cp");
@@ -58,7 +59,7 @@ class DirToS3Test {
         try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
             RunAccount first = DirToS3Fixture.sync(ferry);
             assertThat(first.status()).as(first.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
-            int files = expected.size(); // 10 files (the link included) + the directory link
+            int files = expected.size(); // 11 files (the link included) + the directory link
             assertThat(first.read()).isEqualTo(files + 1);
             assertThat(first.written()).isEqualTo(files - 1);
             assertThat(first.duplicate()).as("the other tool's identical object").isEqualTo(1);
@@ -78,6 +79,12 @@ class DirToS3Test {
             // a same-size edit within the same second as the first write, a touch without change, a rename, a delete
             Path sameSize = f.write("same-size.txt", "version-2");
             expected.put("same-size.txt", "version-2");
+            // a same-size edit that puts the old mtime back (cp -p, touch -d): the change time still moves
+            Path restored = f.source.resolve("mtime-restored.txt");
+            FileTime oldMtime = Files.getLastModifiedTime(restored);
+            f.write("mtime-restored.txt", "bbbb");
+            Files.setLastModifiedTime(restored, oldMtime);
+            expected.put("mtime-restored.txt", "bbbb");
             Path touched = f.source.resolve("with space/file name.txt");
             Files.setLastModifiedTime(touched, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
             Files.move(f.source.resolve("rename-me.txt"), f.source.resolve("renamed.txt"));
@@ -89,8 +96,8 @@ class DirToS3Test {
             RunAccount third = DirToS3Fixture.sync(ferry);
             DirSync.Sync sync = DirToS3Fixture.lastSync(ferry);
             assertThat(third.status()).as(third.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
-            assertThat(third.written()).as("the edit and the renamed file").isEqualTo(2);
-            assertThat(third.duplicate()).as("everything else, the touched file included").isEqualTo(expected.size() - 2);
+            assertThat(third.written()).as("the two edits and the renamed file").isEqualTo(3);
+            assertThat(third.duplicate()).as("everything else, the touched file included").isEqualTo(expected.size() - 3);
             assertThat(third.read()).isEqualTo(third.written() + third.duplicate() + third.filtered() + third.deadLettered());
             assertThat(sync.deleted()).as("rename-me.txt and delete-me.txt").isEqualTo(2);
             assertThat(sync.plannedDeletes()).containsExactly(f.prefix + "delete-me.txt", f.prefix + "rename-me.txt");
