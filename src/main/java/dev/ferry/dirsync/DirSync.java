@@ -504,7 +504,8 @@ public final class DirSync {
     public RunAccount failed(Exchange exchange) {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason = e instanceof SyncRefusedException ? e.getMessage() : String.valueOf(e);
+        String reason = e instanceof SyncRefusedException ? e.getMessage() : "sync stopped by " + rootCause(e)
+                + " (after the retries); what went up is in the state, the next sync does the rest";
         if (sync == null) {
             return runs.fail(runs.begin(PIPELINE, String.valueOf(settings.sourceDir())), reason);
         }
@@ -531,6 +532,15 @@ public final class DirSync {
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
+
+    /** The failure under Camel's wrappers (the parallel split's "Multicast processing failed ..."). */
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t instanceof org.apache.camel.CamelExchangeException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return String.valueOf(t);
+    }
 
     /**
      * The change time (ctime) in nanoseconds, -1 where there is none (not a Unix file system). Unlike the mtime, no
