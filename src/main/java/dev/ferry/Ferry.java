@@ -73,6 +73,7 @@ public final class Ferry implements AutoCloseable {
         if (enabled(config, Pipeline.REPORT_TO_SQL)) { dev.ferry.report.ReportToSqlSettings.addRules(v); }
         if (enabled(config, Pipeline.OPENSEARCH_TO_S3)) { dev.ferry.dump.OpenSearchToS3Settings.addRules(v); }
         if (enabled(config, Pipeline.S3_TO_OPENSEARCH)) { dev.ferry.s3.S3ToOpenSearchSettings.addRules(v); }
+        if (enabled(config, Pipeline.DIR_TO_S3)) { dev.ferry.dirsync.DirToS3Settings.addRules(v); }
         return v;
     }
 

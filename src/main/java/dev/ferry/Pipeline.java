@@ -11,7 +11,8 @@ import java.util.Set;
 public enum Pipeline {
     REPORT_TO_SQL("report-to-sql", EnumSet.of(Service.DATABASE)),
     S3_TO_OPENSEARCH("s3-to-opensearch", EnumSet.of(Service.S3, Service.OPENSEARCH)),
-    OPENSEARCH_TO_S3("opensearch-to-s3", EnumSet.of(Service.S3, Service.OPENSEARCH));
+    OPENSEARCH_TO_S3("opensearch-to-s3", EnumSet.of(Service.S3, Service.OPENSEARCH)),
+    DIR_TO_S3("dir-to-s3", EnumSet.of(Service.S3));
 
     public enum Service { S3, OPENSEARCH, DATABASE }
 

@@ -1,0 +1,52 @@
+package dev.ferry.dirsync;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.SplitPools;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Binds the dir-to-s3 beans from {@code ferry.dir-to-s3.*}: {@code dirToS3Sync} (the steps of the route),
+ * {@code dirToS3UploadPool} (parallel-uploads threads) and {@code dirToS3OneShot} (exit status after a one-shot sync).
+ * Named in {@code camel.main.configuration-classes} after {@link dev.ferry.FerryBeans}, whose S3 client and ledger it
+ * uses. Nothing is bound while the pipeline is off.
+ */
+public class DirToS3Beans implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        if (!Boolean.parseBoolean(context.getPropertiesComponent()
+                .resolveProperty(DirToS3Settings.PREFIX + "enabled").orElse("false").trim())) {
+            return; // its routes are not created either (Ferry's route filter)
+        }
+        DirToS3Settings settings = DirToS3Settings.from(context.getPropertiesComponent());
+        S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
+        Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
+        DirToS3Metrics metrics = new DirToS3Metrics(runs.metrics());
+        context.addStartupListener((ctx, alreadyStarted) -> metrics.register());
+        context.getRegistry().bind("dirToS3Sync", new DirSync(settings, s3, runs, metrics));
+        context.getRegistry().bind("dirToS3UploadPool", SplitPools.fifo(context, DirToS3Beans.class,
+                "dir-to-s3-upload", settings.parallelUploads()));
+        ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
+        context.getRegistry().bind("dirToS3OneShot", new OneShot(exit != null ? exit : new ExitStatus(), context));
+    }
+
+    /** Ends a one-shot sync: exit code 0 when its run succeeded, 1 when it failed (any file failed included). */
+    public static final class OneShot {
+        private final ExitStatus exitStatus;
+        private final CamelContext context;
+
+        OneShot(ExitStatus exitStatus, CamelContext context) {
+            this.exitStatus = exitStatus;
+            this.context = context;
+        }
+
+        public void exit(RunAccount run) {
+            boolean ok = run != null && run.status() == RunAccount.Status.SUCCEEDED;
+            exitStatus.exit(ok ? 0 : 1, run == null ? "no run" : run.summary(), context);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.ferry.dirsync;
+
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.testing.FerryUnderTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Ferry process killed with SIGKILL in the middle of a one-shot sync, then a second sync: the bucket ends identical
+ * to the directory (keys and SHA-256 of every object), and the objects that were already up are not uploaded again.
+ */
+class DirToS3KillTest {
+
+    private static final int FILES = 300;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aKill9MidSyncThenARerunEndsIdenticalToTheSourceWithoutUploadingTwice() throws Exception {
+        DirToS3Fixture f = new DirToS3Fixture(work, "kill9");
+        Map<String, String> expected = new TreeMap<>();
+        for (int i = 0; i < FILES; i++) {
+            String rel = "dir-" + (i % 10) + "/file-" + i + ".txt";
+            String content = ("line " + i + " of file " + i + "\n").repeat(500); // ~12 KB
+            f.write(rel, content);
+            expected.put(rel, DirToS3Fixture.sha256(content));
+        }
+        Map<String, String> settings = f.settings();
+        settings.put("ferry.dir-to-s3.one-shot", "true");
+        settings.put("ferry.dir-to-s3.parallel-uploads", "1");
+
+        // Ferry as its own process, started the way the launcher is
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "dev.ferry.FerryApplication",
+                "--config=" + FerryUnderTest.PROJECT_DIR.resolve("application.properties")));
+        command.add("ferry.routes-dir=" + FerryUnderTest.PROJECT_DIR.resolve("routes"));
+        command.add("ferry.management.port=" + FerryUnderTest.freePort());
+        command.add("camel.management.host=127.0.0.1");
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        Path log = work.resolve("killed.log");
+        Process ferry = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int atKill;
+        try {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !ferry.isAlive() || objects(f) >= 40);
+        } finally {
+            ferry.destroyForcibly(); // SIGKILL: no shutdown hook, no state saved at the end
+            ferry.waitFor();
+        }
+        atKill = objects(f);
+        assertThat(atKill).as("killed mid-sync: %s", Files.readString(log)).isBetween(40, FILES - 1);
+        assertThat(Files.readString(log)).contains("run started pipeline=dir-to-s3").doesNotContain("run summary")
+                .doesNotContain(f.s3.secretKey());
+
+        try (FerryUnderTest rerun = FerryUnderTest.start(f.settings())) {
+            RunAccount run = DirToS3Fixture.sync(rerun);
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(run.read()).isEqualTo(FILES);
+            assertThat(run.written() + run.duplicate()).isEqualTo(FILES);
+            // what was up before the kill is recognised by content (its ferry-sha256), not uploaded again
+            assertThat(run.duplicate()).isGreaterThanOrEqualTo(atKill);
+            assertThat(run.written()).isLessThanOrEqualTo(FILES - atKill);
+        }
+        assertThat(f.bucketBySha256()).isEqualTo(expected);
+    }
+
+    private static int objects(DirToS3Fixture f) {
+        return f.client().listObjectsV2Paginator(b -> b.bucket(f.bucket).prefix(f.prefix)).contents().stream()
+                .mapToInt(o -> 1).sum();
+    }
+}
