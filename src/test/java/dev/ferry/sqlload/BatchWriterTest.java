@@ -110,8 +110,8 @@ class BatchWriterTest {
 
     @Test
     void theInListOfThePreCheckHasAFewLengthsOnly() {
-        assertThat(List.of(1, 8, 9, 500, 1000, 1024).stream().map(BatchWriter::inListSize).toList())
-                .containsExactly(8, 8, 16, 512, 1024, 1024);
+        assertThat(List.of(1, 8, 9, 100, 128, 1000).stream().map(BatchWriter::inListSize).toList())
+                .containsExactly(8, 8, 16, 128, 128, 128);
     }
 
     /** A new database on the shared embedded PostgreSQL server. */
