@@ -108,6 +108,53 @@ class BatchWriterTest {
         }
     }
 
+    /**
+     * The connection to PostgreSQL is reset while the table answers which hashes it has: the batch fails with the
+     * connection's error, nothing is counted (its rows are not taken for duplicates), and the same batch written
+     * again once the database answers comes out exact.
+     */
+    @Test
+    void onPostgresqlAConnectionResetDuringTheLookupFailsTheBatchWithNothingCounted() throws Exception {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        String database = "bwf_" + Long.toHexString(System.nanoTime());
+        pg.createDatabase(database);
+        try (dev.ferry.embedded.FaultProxy proxy = new dev.ferry.embedded.FaultProxy(java.net.URI.create("tcp://127.0.0.1:" + pg.port()))) {
+            org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+            ds.setURL("jdbc:postgresql://127.0.0.1:" + proxy.endpoint().getPort() + "/" + database);
+            ds.setUser(pg.user());
+            ds.setPassword(pg.password());
+            Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+            ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+            RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+            BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+            Runs runs = new Runs(new PipelineMetrics(() -> null));
+            List<ReportRow> rows = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                rows.add(new ReportRow(i + 2, new String[] {"F-" + i, "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", ""}));
+            }
+            RunAccount first = runs.begin("report-to-sql", "first");
+            assertThat(writer.write(converter.convert(rows, first), first)).isEqualTo(new BatchWriter.Outcome(1000, 0, 0));
+
+            // a new connection's start-up answers take well under 5,000 bytes; the lookup's 1,000 hashes about 27,000
+            proxy.cutAfter(5_000);
+            try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                assertThat(rs.next()).isTrue();
+            }
+            assertThat(proxy.cuts()).as("a connection's start-up is not cut").isZero();
+            RunAccount cut = runs.begin("report-to-sql", "cut");
+            LoadBatch batch = converter.convert(rows, cut);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(batch, cut))
+                    .isInstanceOf(java.sql.SQLException.class)
+                    .satisfies(e -> assertThat(BatchWriter.isTransient((java.sql.SQLException) e)).as(e.toString()).isTrue());
+            assertThat(proxy.cuts()).as("the reset hit the lookup").isEqualTo(1);
+            assertThat(List.of(cut.written(), cut.duplicate(), cut.deadLettered())).containsExactly(0L, 0L, 0L);
+            assertThat(writer.knownRows()).isZero();
+
+            assertThat(writer.write(batch, cut)).isEqualTo(new BatchWriter.Outcome(0, 1000, 0));
+            assertThat(cut.unaccounted()).isZero();
+        }
+    }
+
     @Test
     void theInListOfThePreCheckHasAFewLengthsOnly() {
         assertThat(List.of(1, 8, 9, 100, 128, 1000).stream().map(BatchWriter::inListSize).toList())
