@@ -21,6 +21,10 @@ final class MapRows {
         this.columns = new LoadBatch.Columns(mapping);
     }
 
+    LoadBatch.Columns columns() {
+        return columns;
+    }
+
     LoadBatch convert(List<?> body) {
         List<LoadBatch.Row> rows = new ArrayList<>(body.size());
         List<LoadBatch.Reject> rejects = new ArrayList<>();

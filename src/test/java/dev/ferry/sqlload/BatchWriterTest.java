@@ -47,6 +47,120 @@ class BatchWriterTest {
                 + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (row_hash) DO NOTHING");
     }
 
+    /** A batch mixing rows the table has with new ones, on H2 (SQL Server mode): only the new rows are sent. */
+    @Test
+    void aBatchMixingKnownAndNewRowsSendsOnlyTheNewOnesWithExactCounts() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:bwk-" + UUID.randomUUID() + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        knownAndNewRows(ds);
+    }
+
+    @Test
+    void onPostgresqlABatchMixingKnownAndNewRowsCopiesOnlyTheNewOnesWithExactCounts() throws Exception {
+        knownAndNewRows(freshPostgresDatabase("bwk_"));
+    }
+
+    /**
+     * 1,500 rows loaded (more than one IN list of {@value BatchWriter#HASH_CHECK_CHUNK} on H2), then a batch of
+     * those 1,500, 5 new rows, a repeat of a new one and a new row the table refuses: the known rows are duplicates
+     * without being sent, the rest goes through the writes as before. Then the known rows alone: nothing is sent.
+     */
+    private static void knownAndNewRows(javax.sql.DataSource ds) throws Exception {
+        Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+        ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+        RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+        BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+        Runs runs = new Runs(new PipelineMetrics(() -> null));
+        List<ReportRow> known = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            known.add(new ReportRow(i + 2, new String[] {"K-" + i, "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", ""}));
+        }
+        RunAccount first = runs.begin("report-to-sql", "first");
+        assertThat(writer.write(converter.convert(known, first), first)).isEqualTo(new BatchWriter.Outcome(1500, 0, 0));
+        assertThat(writer.knownRows()).isZero();
+        assertThat(writer.sentRows()).isEqualTo(1500);
+
+        List<ReportRow> mixed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            mixed.add(new ReportRow(2000 + i, new String[] {"N-" + i, "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", ""}));
+        }
+        mixed.addAll(known.subList(0, 750));
+        mixed.add(new ReportRow(2100, mixed.get(0).values())); // a new row twice in the batch
+        mixed.add(new ReportRow(2101, new String[] {"N-bad", "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", "x".repeat(2500)}));
+        mixed.addAll(known.subList(750, 1500));
+        RunAccount second = runs.begin("report-to-sql", "mixed");
+        assertThat(writer.write(converter.convert(mixed, second), second))
+                .as("5 new inserted; 1,500 known + 1 repeat duplicates; the refused row rejected")
+                .isEqualTo(new BatchWriter.Outcome(5, 1501, 1));
+        assertThat(second.unaccounted()).isZero();
+        assertThat(writer.knownRows()).as("found by the pre-check, never sent").isEqualTo(1500);
+        assertThat(writer.sentRows() - 1500).as("the new rows, the repeat and the refused row").isEqualTo(7);
+
+        RunAccount rerun = runs.begin("report-to-sql", "rerun");
+        assertThat(writer.write(converter.convert(known, rerun), rerun)).isEqualTo(new BatchWriter.Outcome(0, 1500, 0));
+        assertThat(writer.sentRows() - 1507).as("an all-duplicates batch sends no rows").isZero();
+        try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT COUNT(*), COUNT(DISTINCT row_hash), SUM(CASE WHEN tracking_id LIKE 'N-%' THEN 1 ELSE 0 END) FROM t")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1505);
+            assertThat(rs.getLong(2)).isEqualTo(1505);
+            assertThat(rs.getLong(3)).isEqualTo(5);
+        }
+    }
+
+    /**
+     * The connection to PostgreSQL is reset while the table answers which hashes it has: the batch fails with the
+     * connection's error, nothing is counted (its rows are not taken for duplicates), and the same batch written
+     * again once the database answers comes out exact.
+     */
+    @Test
+    void onPostgresqlAConnectionResetDuringTheLookupFailsTheBatchWithNothingCounted() throws Exception {
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        String database = "bwf_" + Long.toHexString(System.nanoTime());
+        pg.createDatabase(database);
+        try (dev.ferry.embedded.FaultProxy proxy = new dev.ferry.embedded.FaultProxy(java.net.URI.create("tcp://127.0.0.1:" + pg.port()))) {
+            org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+            ds.setURL("jdbc:postgresql://127.0.0.1:" + proxy.endpoint().getPort() + "/" + database);
+            ds.setUser(pg.user());
+            ds.setPassword(pg.password());
+            Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+            ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+            RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+            BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+            Runs runs = new Runs(new PipelineMetrics(() -> null));
+            List<ReportRow> rows = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                rows.add(new ReportRow(i + 2, new String[] {"F-" + i, "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", ""}));
+            }
+            RunAccount first = runs.begin("report-to-sql", "first");
+            assertThat(writer.write(converter.convert(rows, first), first)).isEqualTo(new BatchWriter.Outcome(1000, 0, 0));
+
+            // a new connection's start-up answers take well under 5,000 bytes; the lookup's 1,000 hashes about 27,000
+            proxy.cutAfter(5_000);
+            try (Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                assertThat(rs.next()).isTrue();
+            }
+            assertThat(proxy.cuts()).as("a connection's start-up is not cut").isZero();
+            RunAccount cut = runs.begin("report-to-sql", "cut");
+            LoadBatch batch = converter.convert(rows, cut);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(batch, cut))
+                    .isInstanceOf(java.sql.SQLException.class)
+                    .satisfies(e -> assertThat(BatchWriter.isTransient((java.sql.SQLException) e)).as(e.toString()).isTrue());
+            assertThat(proxy.cuts()).as("the reset hit the lookup").isEqualTo(1);
+            assertThat(List.of(cut.written(), cut.duplicate(), cut.deadLettered())).containsExactly(0L, 0L, 0L);
+            assertThat(writer.knownRows()).isZero();
+
+            assertThat(writer.write(batch, cut)).isEqualTo(new BatchWriter.Outcome(0, 1000, 0));
+            assertThat(cut.unaccounted()).isZero();
+        }
+    }
+
+    @Test
+    void theInListOfThePreCheckHasAFewLengthsOnly() {
+        assertThat(List.of(1, 8, 9, 100, 128, 1000).stream().map(BatchWriter::inListSize).toList())
+                .containsExactly(8, 8, 16, 128, 128, 128);
+    }
+
     /** A new database on the shared embedded PostgreSQL server. */
     private static javax.sql.DataSource freshPostgresDatabase(String prefix) {
         dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();

@@ -127,6 +127,58 @@ class SqlLoadComponentTest {
         }
     }
 
+    /**
+     * The common case of a report fetched with overlapping windows: the same rows loaded again. On H2 and on
+     * PostgreSQL every row is a duplicate, nothing is written, and no row is sent: the database was only asked
+     * which hashes it has.
+     */
+    @Test
+    void theSameRowsLoadedAgainAreAllDuplicatesAndNoneIsSentOnH2AndPostgresql() throws Exception {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:sqlload-rerun-" + UUID.randomUUID() + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        dev.ferry.embedded.PostgresServer pg = dev.ferry.embedded.EmbeddedServices.shared().postgres();
+        org.postgresql.ds.PGSimpleDataSource postgres = new org.postgresql.ds.PGSimpleDataSource();
+        postgres.setURL(pg.createDatabase("sqlload_rerun_" + Long.toHexString(System.nanoTime())));
+        postgres.setUser(pg.user());
+        postgres.setPassword(pg.password());
+        LocalDateTime at = LocalDateTime.of(2026, 3, 4, 5, 6, 7);
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            rows.add(row("R-" + i, "A", "PN-" + (i % 7), i, at.plusMinutes(i), i % 3 == 0 ? null : "note " + i));
+        }
+        for (javax.sql.DataSource db : List.of(h2, postgres)) {
+            Migrations.migrate(db, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "tracking",
+                    "rejects_table", "tracking_rejects", "run_table", "runs"));
+            try (CamelContext camel = new DefaultCamelContext()) {
+                camel.getRegistry().bind("db", db);
+                String uri = "ferry-sql-load:tracking?dataSource=#db&rejectsTable=tracking_rejects&columns=" + COLUMNS;
+                camel.start();
+                ProducerTemplate template = camel.createProducerTemplate();
+                List<List<Long>> counts = new java.util.ArrayList<>();
+                for (int round = 0; round < 2; round++) {
+                    long written = 0;
+                    long duplicate = 0;
+                    for (int from = 0; from < rows.size(); from += 1000) {
+                        List<Map<String, Object>> batch = rows.subList(from, Math.min(rows.size(), from + 1000));
+                        Exchange done = template.send(uri, e -> e.getMessage().setBody(batch));
+                        assertThat(done.getException()).isNull();
+                        written += done.getMessage().getHeader("FerrySqlWritten", Long.class);
+                        duplicate += done.getMessage().getHeader("FerrySqlDuplicate", Long.class);
+                    }
+                    counts.add(List.of(written, duplicate));
+                }
+                assertThat(counts).as(db.getClass().getSimpleName()).containsExactly(List.of(2500L, 0L), List.of(0L, 2500L));
+                SqlLoadEndpoint endpoint = camel.getEndpoint(uri, SqlLoadEndpoint.class);
+                BatchWriter writer = endpoint.writer(endpoint.listOfMaps().columns());
+                assertThat(writer.sentRows()).as("only the first load's rows were sent").isEqualTo(2500);
+                assertThat(writer.knownRows()).as("the rerun's rows were found by the pre-check").isEqualTo(2500);
+                try (Connection c = db.getConnection()) {
+                    assertThat(rows(c, "SELECT COUNT(*), COUNT(DISTINCT tracking_id) FROM tracking")).containsExactly(List.of("2500", "2500"));
+                }
+            }
+        }
+    }
+
     /** Three new rows, one repeat of the first, one that does not convert, one the table refuses. */
     private static List<Map<String, Object>> sixRows() {
         LocalDateTime at = LocalDateTime.of(2026, 3, 4, 5, 6, 7);
