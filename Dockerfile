@@ -27,6 +27,11 @@ RUN groupadd --system ferry && useradd --system --gid ferry --home-dir /app --sh
 COPY --from=build /build/target/ferry /app
 # Writable only where Ferry writes at run time (the embedded H2 default and local spool files).
 RUN mkdir -p /app/local-data /app/spool && chown ferry:ferry /app/local-data /app/spool
+# Class-data sharing (README, "Running in a container"): a training run writes lib/ferry.jsa, which bin/ferry then
+# uses, so every start maps Ferry's classes instead of loading them from jars. Made here, by this stage's JRE: an
+# archive only fits the JVM and jars that made it, so one from the build stage's JDK would be ignored. The training
+# reaches nothing outside the image (closed loopback ports). As root: lib/ stays read-only for ferry.
+RUN FERRY_HOME=/app /app/bin/ferry --create-cds-archive
 WORKDIR /app
 USER ferry
 # Shutdown: on SIGTERM in-flight work gets CAMEL_MAIN_SHUTDOWN_TIMEOUT seconds (what is left is redone on the next

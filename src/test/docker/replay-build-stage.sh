@@ -3,6 +3,7 @@
 # checkout into an empty directory, its RUN lines run there with an empty home directory standing for the image's
 # /root (the cache mount's /root/.m2 starts empty on a first image build). Fails unless the stage's commands succeed and leave
 # target/ferry/bin/ferry, which the runtime stage copies.
+# Then it runs the runtime stage's class-data archive step (bin/ferry --create-cds-archive) on that layout.
 # Usage: src/test/docker/replay-build-stage.sh   Environment: REPLAY_DIR (default target/docker-replay).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -41,5 +42,12 @@ while IFS= read -r line; do
 done <<< "$(grep -v '^[[:space:]]*#' <<< "$stage")"
 
 test -x "$work/build/target/ferry/bin/ferry" || { echo "replay-build-stage: FAILED: no target/ferry/bin/ferry" >&2; exit 1; }
-echo "replay-build-stage: OK ($(ls "$work/build/target/ferry/lib" | wc -l) jars in target/ferry/lib," \
+
+# The runtime stage's class-data archive step, run on the replayed layout (the image's /app is target/ferry here).
+cds_run=$(awk '/^FROM /{n++; next} n==2 && /^RUN .*--create-cds-archive/' Dockerfile | sed -e 's/^RUN //')
+[[ -n "$cds_run" ]] || { echo "replay-build-stage: FAILED: no --create-cds-archive step in the runtime stage" >&2; exit 1; }
+echo "replay-build-stage: RUN (runtime stage) $cds_run"
+(cd "$work/build" && bash -c "${cds_run//\/app/$work/build/target/ferry}")
+test -s "$work/build/target/ferry/lib/ferry.jsa" || { echo "replay-build-stage: FAILED: no lib/ferry.jsa" >&2; exit 1; }
+echo "replay-build-stage: OK ($(ls "$work/build/target/ferry/lib"/*.jar | wc -l) jars in target/ferry/lib," \
      "$(find "$work/home/.m2/repository" -name '*.jar' | wc -l) jars downloaded into an empty repository)"
