@@ -1,8 +1,7 @@
 package dev.ferry.dirsync;
 
-import dev.ferry.ExitStatus;
+import dev.ferry.OneShotExit;
 import dev.ferry.SplitPools;
-import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -30,23 +29,6 @@ public class DirToS3Beans implements CamelConfiguration {
         context.getRegistry().bind("dirToS3Sync", new DirSync(settings, s3, runs, metrics));
         context.getRegistry().bind("dirToS3UploadPool", SplitPools.fifo(context, DirToS3Beans.class,
                 "dir-to-s3-upload", settings.parallelUploads()));
-        ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
-        context.getRegistry().bind("dirToS3OneShot", new OneShot(exit != null ? exit : new ExitStatus(), context));
-    }
-
-    /** Ends a one-shot sync: exit code 0 when its run succeeded, 1 when it failed (any file failed included). */
-    public static final class OneShot {
-        private final ExitStatus exitStatus;
-        private final CamelContext context;
-
-        OneShot(ExitStatus exitStatus, CamelContext context) {
-            this.exitStatus = exitStatus;
-            this.context = context;
-        }
-
-        public void exit(RunAccount run) {
-            boolean ok = run != null && run.status() == RunAccount.Status.SUCCEEDED;
-            exitStatus.exit(ok ? 0 : 1, run == null ? "no run" : run.summary(), context);
-        }
+        context.getRegistry().bind("dirToS3OneShot", new OneShotExit(context));
     }
 }

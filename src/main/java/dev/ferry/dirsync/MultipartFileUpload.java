@@ -1,13 +1,12 @@
 package dev.ferry.dirsync;
 
+import org.apache.commons.io.input.BoundedInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -70,43 +69,10 @@ final class MultipartFileUpload {
             try {
                 FileChannel channel = FileChannel.open(file.getPath(), StandardOpenOption.READ);
                 channel.position(from);
-                return new LimitedStream(Channels.newInputStream(channel), length);
+                return BoundedInputStream.builder().setInputStream(Channels.newInputStream(channel)).setMaxCount(length).get();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file.getPath() + ": " + e.getMessage(), e);
             }
         };
-    }
-
-    private static final class LimitedStream extends FilterInputStream {
-        private long left;
-
-        LimitedStream(InputStream in, long left) {
-            super(in);
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = super.read(buf, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
     }
 }

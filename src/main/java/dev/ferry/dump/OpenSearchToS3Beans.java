@@ -3,8 +3,7 @@ package dev.ferry.dump;
 import dev.ferry.snapshot.SnapshotReader;
 import dev.ferry.opensearch.OpenSearchConnection;
 import dev.ferry.opensearch.Backoff;
-import dev.ferry.ExitStatus;
-import dev.ferry.accounting.RunAccount;
+import dev.ferry.OneShotExit;
 import dev.ferry.accounting.Runs;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -35,9 +34,7 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
                 Backoff.from(pc));
         dumps.transformWith(() -> transform(context));
         context.getRegistry().bind("opensearchToS3Dumps", dumps);
-        ExitStatus exit = context.getRegistry().lookupByNameAndType(ExitStatus.BEAN, ExitStatus.class);
-        ExitStatus exitStatus = exit != null ? exit : new ExitStatus();
-        context.getRegistry().bind("opensearchToS3OneShot", new OneShot(exitStatus, context));
+        context.getRegistry().bind("opensearchToS3OneShot", new OneShotExit(context));
         // A slice reads its next part on an upload thread too (the split's next step), hence a thread per slice
         // besides the uploads in flight.
         context.getRegistry().bind("opensearchToS3UploadPool", dev.ferry.SplitPools.fifo(context, OpenSearchToS3Beans.class,
@@ -86,21 +83,5 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
                     + "destination, " + directory.directory() + ": " + e, e);
         }
         return directory;
-    }
-
-    /** Ends a one-shot dump: exit code 0 when its run succeeded, 1 when it failed; then Camel stops. */
-    public static final class OneShot {
-        private final ExitStatus exitStatus;
-        private final CamelContext context;
-
-        OneShot(ExitStatus exitStatus, CamelContext context) {
-            this.exitStatus = exitStatus;
-            this.context = context;
-        }
-
-        public void exit(RunAccount run) {
-            boolean ok = run != null && run.status() == RunAccount.Status.SUCCEEDED;
-            exitStatus.exit(ok ? 0 : 1, run == null ? "no run" : run.summary(), context);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.dump;
 
+import org.apache.commons.io.input.BoundedInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -93,33 +94,7 @@ public final class PartUploader {
             FileChannel channel = FileChannel.open(part.file(), StandardOpenOption.READ);
             channel.position(from);
             InputStream in = Channels.newInputStream(channel);
-            return new java.io.FilterInputStream(in) {
-                long left = length;
-
-                @Override
-                public int read() throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int b = super.read();
-                    if (b >= 0) {
-                        left--;
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    int n = super.read(b, off, (int) Math.min(len, left));
-                    if (n > 0) {
-                        left -= n;
-                    }
-                    return n;
-                }
-            };
+            return BoundedInputStream.builder().setInputStream(in).setMaxCount(length).get();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
