@@ -17,10 +17,8 @@ public class DirToS3Beans implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        if (!Boolean.parseBoolean(context.getPropertiesComponent()
-                .resolveProperty(DirToS3Settings.PREFIX + "enabled").orElse("false").trim())) {
-            return; // its routes are not created either (Ferry's route filter)
-        }
+        // Bound whether the pipeline is on or off: Ferry's launcher leaves a switched-off pipeline's routes out, but
+        // `camel run` creates them all, and a route cannot be created without the beans it names.
         DirToS3Settings settings = DirToS3Settings.from(context.getPropertiesComponent());
         S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
