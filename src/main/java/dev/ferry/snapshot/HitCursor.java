@@ -9,17 +9,29 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Pulls the hits of one slice of a point in time, page after page ({@code search_after} the previous page's last
- * sort values), each page parsed as it streams in. For each hit it keeps {@code _index}, {@code _id},
- * {@code _routing}, the raw bytes of {@code sort}, and where the raw {@code _source} lies in the stream, and writes
- * the dump line {@code {"_index":..,"_id":..,"_routing":..,"_source":<the server's bytes>}} without ever turning
- * the source into objects: numbers ({@code 95.0}, 30-digit integers), unicode and spacing stay exactly as stored.
+ * sort values). For each hit it keeps {@code _index}, {@code _id}, {@code _routing}, where the raw {@code sort} and
+ * {@code _source} lie in the page, and writes the dump line
+ * {@code {"_index":..,"_id":..,"_routing":..,"_source":<the server's bytes>}} without ever turning the source into
+ * objects: numbers ({@code 95.0}, 30-digit integers), unicode and spacing stay exactly as stored.
+ * <p>
+ * The next page is fetched ahead: as soon as a page is read and parsed (its last hit's sort values known), a
+ * background thread asks for the next one and parses it while the caller works through the hits of this one
+ * (gzips, uploads, transforms). So the server's search, the parse and the caller's work overlap. At most two pages
+ * of a slice are held: the one being handed out and the one fetched ahead; the one after that is asked for only
+ * when the caller moves on to the page fetched ahead.
  * <p>
  * A page that fails in a way a later request may not (connection refused or reset, a timeout, 429, 5xx, a body cut
  * off midway) is fetched again, as its {@link Retry} allows, with {@code search_after} the last hit already handed
- * out: the hits before it are not read twice and none after it is skipped.
+ * out: the hits before it are not read twice and none after it is skipped. A page fetched ahead that failed fails
+ * only when the caller reaches it, and is then fetched again the same way.
  */
 public final class HitCursor implements Closeable {
 
@@ -36,6 +48,13 @@ public final class HitCursor implements Closeable {
     private static final byte[] SOURCE = ",\"_source\":".getBytes();
     private static final byte[] END = "}\n".getBytes();
 
+    /** Threads that fetch pages ahead; idle ones end after a minute, none keeps the JVM alive. */
+    private static final ExecutorService FETCH_AHEAD = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "ferry-snapshot-fetch-ahead");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final SnapshotReader reader;
     private final String keepAlive;
     private final String query;
@@ -45,21 +64,13 @@ public final class HitCursor implements Closeable {
     private final int pageSize;
     private final Retry retry;
     private String pitId;
-    private String pageHost;
-    private byte[] searchAfter;
+    private byte[] searchAfter; // the sort values of the last hit of the last page handed out in full
 
-    private RecordingInputStream recording;
-    private JsonParser parser;
-    private int hitsInPage;
-    private boolean exhausted;
-
-    // the current hit
-    private String index;
-    private String id;
-    private String routing;
-    private long sourceStart;
-    private long sourceEnd;
-    private byte[] sort;
+    private Page page;          // the page whose hits are handed out
+    private int hit = -1;       // the current hit in it
+    private Future<Page> ahead; // the next page, fetched in the background
+    private boolean exhausted;  // no page after this one
+    private volatile boolean closed;
 
     HitCursor(SnapshotReader reader, String pitId, String keepAlive, String query, String sortField, int slice, int slices,
               byte[] searchAfter, int pageSize, Retry retry) {
@@ -81,7 +92,6 @@ public final class HitCursor implements Closeable {
             try {
                 return advance();
             } catch (SnapshotReader.OpenSearchReadException e) {
-                closePage();
                 if (!e.retryable()) {
                     throw e;
                 }
@@ -90,156 +100,99 @@ public final class HitCursor implements Closeable {
                             + " (still failing after " + (attempt - 1) + " retries)", e, true);
                 }
                 // fetched again from searchAfter, the last hit handed out: nothing twice, nothing skipped
-            } catch (RuntimeException e) {
-                closePage();
-                throw e;
             }
         }
     }
 
     private boolean advance() {
-        try {
-            while (true) {
-                if (parser == null) {
-                    if (exhausted) {
-                        return false;
-                    }
-                    openPage();
-                }
-                JsonToken t = parser.nextToken();
-                if (t == JsonToken.START_OBJECT) {
-                    readHit();
-                    hitsInPage++;
-                    searchAfter = sort;
+        while (true) {
+            if (page != null) {
+                if (hit + 1 < page.size) {
+                    hit++;
                     return true;
                 }
-                if (t != JsonToken.END_ARRAY) {
-                    throw new SnapshotReader.OpenSearchReadException("unexpected " + t + " in hits of the search response"
-                            + " from OpenSearch " + pageHost);
-                }
                 // a short page is the last one; a full page may be followed by more
-                exhausted = hitsInPage < pageSize;
-                closePage();
+                exhausted = page.size < pageSize;
+                if (page.size > 0) {
+                    searchAfter = page.sort(page.size - 1);
+                }
+                page = null;
             }
+            if (exhausted || closed) {
+                return false;
+            }
+            Future<Page> fetched = ahead;
+            ahead = null;
+            Page next = fetched != null ? await(fetched) : fetch(pitId, searchAfter);
+            page = next;
+            hit = -1;
+            pitId = next.pitId; // the id may change between requests: always use the latest
+            if (next.size == pageSize) {
+                String pit = next.pitId;
+                byte[] after = next.sort(next.size - 1);
+                ahead = FETCH_AHEAD.submit(() -> fetch(pit, after));
+            }
+        }
+    }
+
+    private Page await(Future<Page> fetched) {
+        try {
+            return fetched.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fetched.cancel(true);
+            throw new SnapshotReader.OpenSearchReadException("interrupted while waiting for a page of slice " + slice);
+        }
+    }
+
+    /** Asks for the page after {@code after} and reads it whole (one page: {@code pageSize} hits). */
+    private Page fetch(String pit, byte[] after) {
+        String host = reader.currentHost();
+        try {
+            InputStream body = reader.page(pit, keepAlive, query, sortField, slice, slices, after, pageSize);
+            host = reader.currentHost();
+            byte[] bytes;
+            try (body) {
+                bytes = body.readAllBytes();
+            }
+            return Page.parse(bytes, host, pit, slice, pageSize);
         } catch (IOException e) {
             // the body broke off (reset, timeout, cut short): a retry asks again after the last hit handed out
             throw new SnapshotReader.OpenSearchReadException("reading a page of slice " + slice + " from OpenSearch "
-                    + pageHost + " failed: " + SnapshotReader.describe(e), e, true);
-        }
-    }
-
-    private void openPage() throws IOException {
-        pageHost = reader.currentHost();
-        InputStream body = reader.page(pitId, keepAlive, query, sortField, slice, slices, searchAfter, pageSize);
-        pageHost = reader.currentHost();
-        recording = new RecordingInputStream(body);
-        parser = SnapshotReader.parser(recording);
-        hitsInPage = 0;
-        if (parser.nextToken() != JsonToken.START_OBJECT) {
-            throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " is not a JSON object");
-        }
-        // walk the top level up to hits.hits, checking what must hold on the way
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String field = parser.currentName();
-            JsonToken value = parser.nextToken();
-            switch (field) {
-                case "pit_id" -> pitId = parser.getText(); // the id may change between requests: always use the latest
-                case "timed_out" -> {
-                    if (value == JsonToken.VALUE_TRUE) {
-                        // nothing of this page was handed out yet: asking again is safe
-                        throw new SnapshotReader.OpenSearchReadException("OpenSearch " + pageHost + " timed out on a page"
-                                + " of slice " + slice + " (the page would be partial)", null, true);
-                    }
-                }
-                case "_shards" -> SnapshotReader.requireAllShards(
-                        new com.fasterxml.jackson.databind.ObjectMapper().readTree(parser), "reading a page from OpenSearch " + pageHost);
-                case "hits" -> {
-                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                        String inner = parser.currentName();
-                        parser.nextToken();
-                        if (inner.equals("hits")) {
-                            if (parser.currentToken() != JsonToken.START_ARRAY) {
-                                throw new SnapshotReader.OpenSearchReadException("hits.hits from OpenSearch " + pageHost + " is not an array");
-                            }
-                            recording.discardBefore(parser.getCurrentLocation().getByteOffset());
-                            return; // positioned inside the hits array
-                        }
-                        parser.skipChildren();
-                    }
-                    throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " has no hits.hits");
-                }
-                default -> parser.skipChildren();
-            }
-        }
-        throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + pageHost + " has no hits");
-    }
-
-    private void readHit() throws IOException {
-        index = null;
-        id = null;
-        routing = null;
-        sort = null;
-        sourceStart = -1;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String field = parser.currentName();
-            JsonToken value = parser.nextToken();
-            switch (field) {
-                case "_index" -> index = parser.getText();
-                case "_id" -> id = parser.getText();
-                case "_routing" -> routing = value == JsonToken.VALUE_NULL ? null : parser.getText();
-                case "_source" -> {
-                    sourceStart = parser.getTokenLocation().getByteOffset();
-                    parser.skipChildren();
-                    sourceEnd = parser.getCurrentLocation().getByteOffset();
-                }
-                case "sort" -> {
-                    long from = parser.getTokenLocation().getByteOffset();
-                    parser.skipChildren();
-                    sort = recording.copy(from, parser.getCurrentLocation().getByteOffset());
-                }
-                default -> parser.skipChildren();
-            }
-        }
-        if (id == null || index == null || sort == null) {
-            throw new SnapshotReader.OpenSearchReadException("a hit without _index, _id or sort values from OpenSearch " + pageHost);
-        }
-        if (sourceStart < 0) {
-            throw new SnapshotReader.OpenSearchReadException("document " + index + "/" + id
-                    + " has no _source (disabled in the mapping?): it cannot be dumped");
+                    + host + " failed: " + SnapshotReader.describe(e), e, true);
         }
     }
 
     /** Writes the current hit as one dump line; returns the bytes written. */
     public int writeLine(OutputStream out) {
         try {
-            int n = writeHead(out, index, id, routing);
-            int from = recording.position(sourceStart);
-            int length = (int) (sourceEnd - sourceStart);
-            out.write(recording.array(), from, length);
+            int n = writeHead(out, index(), id(), routing());
+            int from = page.sourceFrom[hit];
+            int length = page.sourceTo[hit] - from;
+            out.write(page.bytes, from, length);
             out.write(END);
-            // the line is out: forget the bytes up to the end of this hit
-            recording.discardBefore(parser.getCurrentLocation().getByteOffset());
             return n + length + END.length;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /**
-     * The current hit as a document for the transform stage: its source bytes copied out of the page buffer (which
-     * moves on), the hit then forgotten like {@link #writeLine} does.
-     */
+    /** The current hit as a document for the transform stage: its source bytes copied out of the page. */
     public dev.ferry.opensearch.IndexDoc takeDoc(long number) {
         return takeDoc(number, true);
     }
 
     /** As {@link #takeDoc(long)}; without {@code keepIndex} the document has no index: its sink chooses one. */
     public dev.ferry.opensearch.IndexDoc takeDoc(long number, boolean keepIndex) {
-        int from = recording.position(sourceStart);
-        int length = (int) (sourceEnd - sourceStart);
-        byte[] source = java.util.Arrays.copyOfRange(recording.array(), from, from + length);
-        recording.discardBefore(parser.getCurrentLocation().getByteOffset());
-        return new dev.ferry.opensearch.IndexDoc(number, keepIndex ? index : null, id, routing, source, 0, length);
+        int from = page.sourceFrom[hit];
+        int length = page.sourceTo[hit] - from;
+        byte[] source = Arrays.copyOfRange(page.bytes, from, from + length);
+        return new dev.ferry.opensearch.IndexDoc(number, keepIndex ? index() : null, id(), routing(), source, 0, length);
     }
 
     /** Writes a document as one dump line (its source as the transform left it); returns the bytes written. */
@@ -276,30 +229,158 @@ public final class HitCursor implements Closeable {
         return quoted.length + 2;
     }
 
-    public String index() { return index; }
-    public String id() { return id; }
-    public String routing() { return routing; }
-    /** The raw JSON sort values of the current hit: the search_after that resumes right after it. */
-    public byte[] sort() { return sort; }
+    public String index() { return page.index[hit]; }
+    public String id() { return page.id[hit]; }
+    public String routing() { return page.routing[hit]; }
+    /**
+     * The raw JSON sort values of the current hit: the search_after that resumes right after it. Once the slice is
+     * exhausted, those of its last hit (null when it had none).
+     */
+    public byte[] sort() { return page != null && hit >= 0 ? page.sort(hit) : searchAfter; }
     public String pitId() { return pitId; }
 
-    private void closePage() {
-        try {
-            if (parser != null) {
-                parser.close();
-            }
-            if (recording != null) {
-                recording.close();
-            }
-        } catch (IOException ignored) {
-            // the connection is dropped either way
-        }
-        parser = null;
-        recording = null;
-    }
-
+    /** Drops the page held and the one fetched ahead (its request is abandoned). */
     @Override
     public void close() {
-        closePage();
+        closed = true;
+        page = null;
+        if (ahead != null) {
+            ahead.cancel(true);
+            ahead = null;
+        }
+    }
+
+    /** One page read whole: its bytes and, per hit, the fields and where its sort values and source lie. */
+    private static final class Page {
+        final byte[] bytes;
+        String pitId;
+        final String[] index;
+        final String[] id;
+        final String[] routing;
+        final int[] sortFrom;
+        final int[] sortTo;
+        final int[] sourceFrom;
+        final int[] sourceTo;
+        int size;
+
+        private Page(byte[] bytes, int capacity) {
+            this.bytes = bytes;
+            index = new String[capacity];
+            id = new String[capacity];
+            routing = new String[capacity];
+            sortFrom = new int[capacity];
+            sortTo = new int[capacity];
+            sourceFrom = new int[capacity];
+            sourceTo = new int[capacity];
+        }
+
+        byte[] sort(int hit) {
+            return Arrays.copyOfRange(bytes, sortFrom[hit], sortTo[hit]);
+        }
+
+        /** Parses a search response: checks what must hold (not timed out, no shard failures) and finds the hits. */
+        static Page parse(byte[] bytes, String host, String pit, int slice, int pageSize) throws IOException {
+            try (JsonParser parser = SnapshotReader.JSON.createParser(bytes)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + host + " is not a JSON object");
+                }
+                Page page = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    switch (field) {
+                        case "pit_id" -> pit = parser.getText();
+                        case "timed_out" -> {
+                            if (value == JsonToken.VALUE_TRUE) {
+                                // nothing of this page was handed out yet: asking again is safe
+                                throw new SnapshotReader.OpenSearchReadException("OpenSearch " + host + " timed out on a"
+                                        + " page of slice " + slice + " (the page would be partial)", null, true);
+                            }
+                        }
+                        case "_shards" -> SnapshotReader.requireAllShards(
+                                new com.fasterxml.jackson.databind.ObjectMapper().readTree(parser), "reading a page from OpenSearch " + host);
+                        case "hits" -> page = readHits(parser, bytes, host, pageSize);
+                        default -> parser.skipChildren();
+                    }
+                }
+                if (page == null) {
+                    throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + host + " has no hits");
+                }
+                page.pitId = pit;
+                return page;
+            }
+        }
+
+        private static Page readHits(JsonParser parser, byte[] bytes, String host, int pageSize) throws IOException {
+            Page page = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String inner = parser.currentName();
+                parser.nextToken();
+                if (!inner.equals("hits")) {
+                    parser.skipChildren();
+                    continue;
+                }
+                if (parser.currentToken() != JsonToken.START_ARRAY) {
+                    throw new SnapshotReader.OpenSearchReadException("hits.hits from OpenSearch " + host + " is not an array");
+                }
+                page = new Page(bytes, pageSize);
+                JsonToken t;
+                while ((t = parser.nextToken()) == JsonToken.START_OBJECT) {
+                    if (page.size == pageSize) {
+                        throw new SnapshotReader.OpenSearchReadException("OpenSearch " + host + " sent more than "
+                                + pageSize + " hits in a page of " + pageSize);
+                    }
+                    page.readHit(parser, host);
+                }
+                if (t != JsonToken.END_ARRAY) {
+                    throw new SnapshotReader.OpenSearchReadException("unexpected " + t + " in hits of the search response"
+                            + " from OpenSearch " + host);
+                }
+            }
+            if (page == null) {
+                throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + host + " has no hits.hits");
+            }
+            return page;
+        }
+
+        private void readHit(JsonParser parser, String host) throws IOException {
+            int i = size;
+            String idx = null;
+            String docId = null;
+            String route = null;
+            sortFrom[i] = -1;
+            sourceFrom[i] = -1;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (field) {
+                    case "_index" -> idx = parser.getText();
+                    case "_id" -> docId = parser.getText();
+                    case "_routing" -> route = value == JsonToken.VALUE_NULL ? null : parser.getText();
+                    case "_source" -> {
+                        sourceFrom[i] = (int) parser.getTokenLocation().getByteOffset();
+                        parser.skipChildren();
+                        sourceTo[i] = (int) parser.getCurrentLocation().getByteOffset();
+                    }
+                    case "sort" -> {
+                        sortFrom[i] = (int) parser.getTokenLocation().getByteOffset();
+                        parser.skipChildren();
+                        sortTo[i] = (int) parser.getCurrentLocation().getByteOffset();
+                    }
+                    default -> parser.skipChildren();
+                }
+            }
+            if (docId == null || idx == null || sortFrom[i] < 0) {
+                throw new SnapshotReader.OpenSearchReadException("a hit without _index, _id or sort values from OpenSearch " + host);
+            }
+            if (sourceFrom[i] < 0) {
+                throw new SnapshotReader.OpenSearchReadException("document " + idx + "/" + docId
+                        + " has no _source (disabled in the mapping?): it cannot be dumped");
+            }
+            index[i] = idx;
+            id[i] = docId;
+            routing[i] = route;
+            size++;
+        }
     }
 }

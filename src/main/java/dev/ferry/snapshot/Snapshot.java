@@ -18,7 +18,8 @@ import java.util.function.BiConsumer;
 /**
  * The body {@code ferry-snapshot:} sets: a point in time of an index, counted, and its slices ({@link SnapshotSlice},
  * each a lazy iterator of pages). Split it in parallel, then each slice with {@code streaming}. Nothing is read until
- * a slice is iterated; at most one page per slice is held. When every slice has ended, each having read what the
+ * a slice is iterated; per slice, the page being processed is held, plus at most two pages read from OpenSearch (its
+ * own and the next, fetched ahead by {@link HitCursor}). When every slice has ended, each having read what the
  * point in time counts for it, the point in time is released. After the splits the route reads {@link #count()},
  * {@link #read()} and {@link #complete()} here.
  */

@@ -96,7 +96,7 @@ class SnapshotComponentTest {
                                     SnapshotPage page = e.getMessage().getBody(SnapshotPage.class);
                                     int size = page.records().size() + (int) page.deadLettered();
                                     largestPage.accumulateAndGet(size, Math::max);
-                                    // the slice has read no further than the pages the split handed out: one in memory
+                                    // the slice has handed out no page ahead of the split (its cursor fetches the next one from OpenSearch ahead)
                                     long handed = handedPerSlice.merge(page.slice(), (long) size, Long::sum);
                                     if (page.snapshot().slices().get(page.slice()).read() != handed) {
                                         readAhead.incrementAndGet();
