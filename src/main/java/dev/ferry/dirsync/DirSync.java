@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,6 +68,8 @@ public final class DirSync {
     private final MultipartFileUpload multipart;
     private final DirToS3Metrics metrics;
     private final AtomicReference<Sync> active = new AtomicReference<>();
+    // one sync at a time: a trigger that fires while one runs (the schedule during a watch sync) waits for its end
+    private final Semaphore oneSync = new Semaphore(1, true);
     private volatile Sync last;
 
     DirSync(DirToS3Settings settings, S3Client s3, Runs runs, DirToS3Metrics metrics) {
@@ -155,14 +158,24 @@ public final class DirSync {
      * state and listing agree as unchanged, and checks the delete guards before anything changes. The body becomes
      * the files to examine.
      */
-    public List<SyncFile> begin(Exchange exchange) throws IOException {
-        RunAccount run = runs.begin(PIPELINE, settings.sourceDir() + " -> s3://" + settings.bucket() + "/" + settings.prefix());
+    public List<SyncFile> begin(Exchange exchange) throws IOException, InterruptedException {
+        if (!oneSync.tryAcquire()) {
+            Sync running = active.get();
+            LOG.info("dir-to-s3: a sync is running{}; this one starts when it ends",
+                    running == null ? "" : " (run " + running.run.runId() + ")");
+            oneSync.acquire();
+        }
+        RunAccount run;
+        try {
+            run = runs.begin(PIPELINE, settings.sourceDir() + " -> s3://" + settings.bucket() + "/" + settings.prefix());
+        } catch (RuntimeException e) {
+            oneSync.release();
+            throw e;
+        }
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
         Sync sync = new Sync(run, settings.sourceDir());
         exchange.setProperty(SYNC_PROPERTY, sync);
-        if (!active.compareAndSet(null, sync)) {
-            throw new SyncRefusedException("a dir-to-s3 sync is already running (run " + active.get().run.runId() + ")");
-        }
+        active.set(sync); // complete() or failed() ends it and lets the next sync in
         last = sync;
         Path source = settings.sourceDir();
         if (!Files.isDirectory(source)) {
@@ -496,7 +509,7 @@ public final class DirSync {
             }
             return runs.finish(run);
         } finally {
-            active.compareAndSet(sync, null);
+            end(sync);
         }
     }
 
@@ -516,9 +529,21 @@ public final class DirSync {
         } catch (RuntimeException saveFailed) {
             reason = reason + "; and " + saveFailed.getMessage();
         } finally {
-            active.compareAndSet(sync, null);
+            end(sync);
         }
         return runs.fail(sync.run, reason);
+    }
+
+    /** True while a sync runs in this process. */
+    public boolean running() {
+        return active.get() != null;
+    }
+
+    /** The sync is over (once, whichever of complete and failed comes first): the next one may begin. */
+    private void end(Sync sync) {
+        if (active.compareAndSet(sync, null)) {
+            oneSync.release();
+        }
     }
 
     /** One line while a sync runs: files examined of those to examine, uploaded, bytes. */

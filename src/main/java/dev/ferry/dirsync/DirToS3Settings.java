@@ -13,7 +13,8 @@ import java.util.List;
  */
 public record DirToS3Settings(Path sourceDir, List<String> include, List<String> exclude, String bucket, String prefix,
                               boolean delete, int maxDelete, boolean dryRun, boolean oneShot, int parallelUploads,
-                              long multipartThreshold, long multipartPartBytes, Path stateDir) {
+                              long multipartThreshold, long multipartPartBytes, Path stateDir, int watchMaxFiles,
+                              long watchMaxWaitMs) {
 
     public static final String PREFIX = "ferry.dir-to-s3.";
     static final long MIB = 1024L * 1024;
@@ -38,6 +39,11 @@ public record DirToS3Settings(Path sourceDir, List<String> include, List<String>
                 "a number of bytes from 5 MiB (5242880) to 5 GiB (S3's limits for a multipart piece)");
         v.require(PREFIX + "state-dir", s -> !s.isBlank(), "a local directory for the sync state");
         v.require(PREFIX + "progress-every-seconds", s -> between(s, 1, 86_400), "a whole number of seconds >= 1");
+        v.require(PREFIX + "watch", SettingsValidator::isBooleanValue, "true or false");
+        v.require(PREFIX + "watch-poll-ms", s -> between(s, 100, 3_600_000), "milliseconds from 100 to 3600000");
+        v.require(PREFIX + "watch-quiet-ms", s -> between(s, 0, 3_600_000), "milliseconds from 0 to 3600000");
+        v.require(PREFIX + "watch-max-wait-ms", s -> between(s, 1_000, 86_400_000), "milliseconds from 1000 to 86400000");
+        v.require(PREFIX + "watch-max-files", s -> between(s, 1, 10_000_000), "a whole number from 1 to 10000000");
     }
 
     private static boolean isGlobList(String s) {
@@ -68,7 +74,8 @@ public record DirToS3Settings(Path sourceDir, List<String> include, List<String>
                 Integer.parseInt(get(pc, "max-delete")), Boolean.parseBoolean(get(pc, "dry-run")),
                 Boolean.parseBoolean(get(pc, "one-shot")), Integer.parseInt(get(pc, "parallel-uploads")),
                 Long.parseLong(get(pc, "multipart-threshold")), Long.parseLong(get(pc, "multipart-part-bytes")),
-                Path.of(get(pc, "state-dir")));
+                Path.of(get(pc, "state-dir")), Integer.parseInt(get(pc, "watch-max-files")),
+                Long.parseLong(get(pc, "watch-max-wait-ms")));
     }
 
     private static String get(PropertiesComponent pc, String key) {

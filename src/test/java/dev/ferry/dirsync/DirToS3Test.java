@@ -214,6 +214,67 @@ class DirToS3Test {
         }
     }
 
+    @Test
+    void withWatchNewAndChangedFilesAreSyncedOnceTheSourceIsQuietAndASyncTriggeredMeanwhileWaitsItsTurn() throws Exception {
+        DirToS3Fixture f = new DirToS3Fixture(work, "watch");
+        f.write("first.txt", "one");
+        Map<String, String> settings = f.settings();
+        settings.put("ferry.dir-to-s3.watch", "true");
+        settings.put("ferry.dir-to-s3.watch-poll-ms", "200");
+        settings.put("ferry.dir-to-s3.watch-quiet-ms", "600");
+        settings.put("ferry.dir-to-s3.multipart-threshold", String.valueOf(5 * 1024 * 1024));
+        settings.put("ferry.dir-to-s3.multipart-part-bytes", String.valueOf(5 * 1024 * 1024));
+        Map<String, String> expected = new TreeMap<>(Map.of("first.txt", "one"));
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            // the first poll finds every file new: one full sync, with no call from the test
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertBucketEquals(f, expected));
+            await().atMost(Duration.ofSeconds(5)).until(() -> syncs(ferry, "succeeded") == 1);
+
+            // a burst of files written together, and a same-size edit: one more sync, not one per file
+            for (int i = 1; i <= 5; i++) {
+                expected.put("burst/" + i + ".txt", "file " + i);
+                f.write("burst/" + i + ".txt", "file " + i);
+            }
+            f.write("first.txt", "two");
+            expected.put("first.txt", "two");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertBucketEquals(f, expected));
+            await().atMost(Duration.ofSeconds(5)).until(() -> DirToS3Fixture.lastSync(ferry).run().status() != RunAccount.Status.RUNNING);
+            Thread.sleep(1_000); // longer than a poll and the quiet time: nothing more starts
+            assertThat(syncs(ferry, "succeeded")).as("one sync for the burst").isEqualTo(2);
+            RunAccount burst = DirToS3Fixture.lastSync(ferry).run();
+            assertThat(burst.written()).isEqualTo(6);
+            assertThat(burst.duplicate()).isZero();
+
+            // a sync asked for while another runs (here, while a 30 MB file goes up in pieces) waits for it to end,
+            // then finds everything in step: before, the second was refused and its run failed
+            java.nio.file.Path big = f.source.resolve("big.bin");
+            byte[] block = new byte[1024 * 1024];
+            new java.util.Random(7).nextBytes(block);
+            try (java.io.OutputStream out = Files.newOutputStream(big)) {
+                for (int i = 0; i < 30; i++) {
+                    out.write(block);
+                }
+            }
+            DirSync dirSync = ferry.bean("dirToS3Sync", DirSync.class);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(dirSync::running);
+            RunAccount second = DirToS3Fixture.sync(ferry); // the watch's sync of big.bin is running
+            assertThat(second.status()).as(second.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(second.written()).as("big.bin went up in the sync it waited for").isZero();
+            assertThat(second.duplicate()).isEqualTo(7);
+            assertThat(f.bucketBySha256()).containsEntry("big.bin", DirToS3Fixture.sha256(big));
+            assertThat(syncs(ferry, "succeeded")).isEqualTo(4);
+            assertThat(syncs(ferry, "failed")).isZero();
+        }
+    }
+
+    /** Runs of dir-to-s3 that ended so ({@code succeeded}, {@code failed}), from the metrics. */
+    private static long syncs(FerryUnderTest ferry, String ended) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("ferry_runs_" + ended + "_total\\{pipeline=\"dir-to-s3\"} ([0-9.]+)")
+                .matcher(ferry.get("metrics").body());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
     private static void assertBucketEquals(DirToS3Fixture f, Map<String, String> expected) throws Exception {
         Map<String, String> bySha = new TreeMap<>();
         for (Map.Entry<String, String> e : expected.entrySet()) {
