@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
@@ -35,7 +36,8 @@ import java.util.stream.Collectors;
  * Writes one {@link LoadBatch} in one transaction: the rows with a single JDBC batch, duplicates skipped by the
  * database itself ({@code INSERT ... SELECT ... WHERE NOT EXISTS} on the hash, plus the unique index), and the rejects.
  * First the table is asked which of the batch's hashes it has ({@link #withoutKnownHashes}): those rows are
- * duplicates and are not sent, so a batch of rows loaded before costs one lookup instead of its writes.
+ * duplicates and are not sent, so a batch of rows loaded before costs one lookup instead of its writes (and while
+ * lookups find little, as on a first load, most batches skip them: {@link #lookUpThisBatch}).
  *
  * <p>Statement shape: one row per statement, batched with {@code addBatch}, so a statement carries
  * columns + 3 parameters, far below SQL Server's 2,100, and no multi-row VALUES list (SQL Server caps those at
@@ -80,6 +82,11 @@ public final class BatchWriter {
     private final LongAdder isolatingBatches = new LongAdder();
     private final LongAdder knownRows = new LongAdder();
     private final LongAdder sentRows = new LongAdder();
+    private final LongAdder lookups = new LongAdder();
+    // Lookups that find little are skipped for a while (see lookUpThisBatch); reset at each new run.
+    private final AtomicInteger lookupsToSkip = new AtomicInteger();
+    private final AtomicInteger skipLength = new AtomicInteger();
+    private volatile String lookupRun;
 
     /** How rows reach the table: {@code auto} is COPY on PostgreSQL and batched inserts elsewhere. */
     public enum Method { AUTO, COPY, INSERT }
@@ -170,7 +177,8 @@ public final class BatchWriter {
                 postgres = isPostgres && method != Method.INSERT;
             }
             try (PreparedStatement insert = postgres ? null : c.prepareStatement(insertSql)) {
-                List<LoadBatch.Row> rows = withoutKnownHashes(c, batch.rows());
+                List<LoadBatch.Row> rows = lookUpThisBatch(runId) ? lookedUp(batch.rows(), withoutKnownHashes(c, batch.rows()))
+                        : batch.rows();
                 long known = batch.rows().size() - rows.size();
                 counts[1] += known;
                 if (postgres && !rows.isEmpty() && !copyThenInsert(c, rows, runId, counts)) {
@@ -267,6 +275,49 @@ public final class BatchWriter {
         } catch (IOException e) {
             throw new SQLException("COPY into the staging table failed: " + e.getMessage(), "08006", e);
         }
+    }
+
+    /**
+     * Whether to ask the table for this batch's hashes. A lookup pays off when most of a batch is in the table already
+     * (the rerun of a window, the common case); on a first load it finds nothing and costs a round trip per batch. So
+     * after a lookup that found fewer than 1/8 of its batch, the next batches go without (1, then 2, 4, ... up to
+     * {@value #MAX_LOOKUPS_SKIPPED} while lookups keep finding little), then one looks again; a lookup that finds more
+     * brings them back for every batch. Each run starts looking. Only what is sent changes: the anti-join still counts
+     * every duplicate a batch carries.
+     */
+    private boolean lookUpThisBatch(String runId) {
+        if (!runId.equals(lookupRun)) {
+            lookupRun = runId;
+            lookupsToSkip.set(0);
+            skipLength.set(0);
+        }
+        for (int n = lookupsToSkip.get(); n > 0; n = lookupsToSkip.get()) {
+            if (lookupsToSkip.compareAndSet(n, n - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static final int MAX_LOOKUPS_SKIPPED = 16;
+
+    private List<LoadBatch.Row> lookedUp(List<LoadBatch.Row> batch, List<LoadBatch.Row> unknown) {
+        lookups.increment();
+        long known = batch.size() - unknown.size();
+        if (known * 8 < batch.size()) {
+            int next = Math.min(MAX_LOOKUPS_SKIPPED, Math.max(1, skipLength.get() * 2));
+            skipLength.set(next);
+            lookupsToSkip.set(next);
+        } else {
+            skipLength.set(0);
+            lookupsToSkip.set(0);
+        }
+        return unknown;
+    }
+
+    /** Batches for which the table was asked which hashes it has. */
+    public long lookups() {
+        return lookups.sum();
     }
 
     /**

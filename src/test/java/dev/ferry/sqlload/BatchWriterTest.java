@@ -109,6 +109,46 @@ class BatchWriterTest {
     }
 
     /**
+     * On a first load the lookups find nothing: after each, the next batches skip it (1, then 2), so six batches of new
+     * rows cost three lookups. A new run starts looking again: the same six batches are all found known, none sent.
+     * Counts are exact either way (a skipped lookup only means the rows go through the anti-join).
+     */
+    @Test
+    void lookupsThatFindLittleAreSkippedForAWhileAndEachRunStartsLookingAgain() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:bwl-" + UUID.randomUUID() + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;DB_CLOSE_DELAY=-1");
+        Migrations.migrate(ds, "classpath:db/report-to-sql/{vendor}", Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+        ColumnMapping mapping = ColumnMapping.parse(COLUMNS);
+        RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+        BatchWriter writer = new BatchWriter(ds, mapping, "t", new RejectsWriter("r"));
+        Runs runs = new Runs(new PipelineMetrics(() -> null));
+        List<List<ReportRow>> batches = new ArrayList<>();
+        for (int b = 0; b < 6; b++) {
+            List<ReportRow> rows = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                rows.add(new ReportRow(b * 100 + i + 2, new String[] {"L-" + b + "-" + i, "A", "1", "PN-1", "1", "", "2026-01-01 00:00:00", "", "", ""}));
+            }
+            batches.add(rows);
+        }
+        RunAccount first = runs.begin("report-to-sql", "first load");
+        for (List<ReportRow> rows : batches) {
+            assertThat(writer.write(converter.convert(rows, first), first)).isEqualTo(new BatchWriter.Outcome(100, 0, 0));
+        }
+        assertThat(writer.lookups()).as("batches 1, 3 and 6 looked up; 2, 4 and 5 skipped").isEqualTo(3);
+        assertThat(writer.sentRows()).isEqualTo(600);
+
+        RunAccount rerun = runs.begin("report-to-sql", "rerun");
+        // the first run left four batches to skip: a new run looks up from its first batch
+        for (List<ReportRow> rows : batches) {
+            assertThat(writer.write(converter.convert(rows, rerun), rerun)).isEqualTo(new BatchWriter.Outcome(0, 100, 0));
+        }
+        assertThat(writer.lookups() - 3).as("every batch of the rerun looked up").isEqualTo(6);
+        assertThat(writer.knownRows()).isEqualTo(600);
+        assertThat(writer.sentRows() - 600).as("nothing of the rerun sent").isZero();
+        assertThat(rerun.unaccounted()).isZero();
+    }
+
+    /**
      * The connection to PostgreSQL is reset while the table answers which hashes it has: the batch fails with the
      * connection's error, nothing is counted (its rows are not taken for duplicates), and the same batch written
      * again once the database answers comes out exact.
