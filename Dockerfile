@@ -23,7 +23,9 @@ RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -q package -Dmaven.test.skip=true -Dferry.embedded.skip=true
 
 FROM eclipse-temurin:17-jre
-RUN groupadd --system ferry && useradd --system --gid ferry --home-dir /app --shell /usr/sbin/nologin ferry
+# A fixed numeric user, so that Kubernetes' runAsNonRoot can check it (deploy/kubernetes/deployment.yaml).
+RUN groupadd --system --gid 10001 ferry \
+ && useradd --system --uid 10001 --gid ferry --home-dir /app --shell /usr/sbin/nologin ferry
 COPY --from=build /build/target/ferry /app
 # Writable only where Ferry writes at run time (the embedded H2 default and local spool files).
 RUN mkdir -p /app/local-data /app/spool && chown ferry:ferry /app/local-data /app/spool
@@ -33,7 +35,7 @@ RUN mkdir -p /app/local-data /app/spool && chown ferry:ferry /app/local-data /ap
 # reaches nothing outside the image (closed loopback ports). As root: lib/ stays read-only for ferry.
 RUN FERRY_HOME=/app /app/bin/ferry --create-cds-archive
 WORKDIR /app
-USER ferry
+USER 10001:10001
 # Shutdown: on SIGTERM in-flight work gets CAMEL_MAIN_SHUTDOWN_TIMEOUT seconds (what is left is redone on the next
 # start). 25 s fits Kubernetes' default grace period (30 s) with room for the JVM to exit. Docker's default is 10 s:
 # run with --stop-timeout 30 (compose: stop_grace_period: 30s), or lower CAMEL_MAIN_SHUTDOWN_TIMEOUT to 8. A longer

@@ -9,6 +9,9 @@ import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
+import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
+import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.RoutePolicySupport;
@@ -17,7 +20,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -27,8 +32,9 @@ import java.util.function.Supplier;
  * Each such route names its pipeline's policy, {@code routePolicy: <pipeline>-leader}: with
  * {@code ferry.cluster.service = none} (one process, the default) the policy does nothing and the route runs here; with
  * {@code file}, Camel's {@link FileLockClusterService} elects one replica per pipeline through a lock file in a shared
- * directory, and the route runs only on that replica. When the leader stops, another takes over at its next lock
- * attempt; when it dies (kill -9, a lost node), once its heartbeat is {@code stale-intervals} intervals old. The route
+ * directory, and the route runs only on that replica; with {@code kubernetes}, Camel's Kubernetes cluster service
+ * does the same with one Lease per pipeline. When the leader stops, another takes over at its next lock attempt; when
+ * it dies (kill -9, a lost node), once its heartbeat (its lease) is stale. The route
  * then starts there and resumes from the recorded state (the watermark, the dump's checkpoint), as after a restart.
  *
  * <p>Registered as a Camel service from Ferry's configuration class, because camel-main 4.17 configures no cluster
@@ -65,7 +71,7 @@ public final class Leadership {
             }
             return;
         }
-        CamelClusterService service = fileLock(pc);
+        CamelClusterService service = kind.equals("kubernetes") ? kubernetes(pc) : fileLock(pc);
         context.addService(service, true, true);
         for (String pipeline : pipelines) {
             ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(service, namespace(pipeline));
@@ -107,6 +113,60 @@ public final class Leadership {
         LOG.info("Leader election: lock files in {}, every {} ms; a stopped leader is replaced within about {} ms, a"
                 + " dead one within about {} ms", root, interval, 2 * interval, (stale + 1) * interval);
         return service;
+    }
+
+    /**
+     * Camel's {@link KubernetesClusterService}: each pipeline's leader holds a Lease ({@code coordination.k8s.io/v1})
+     * in the replicas' namespace, renewed every retry period; a replica takes it over once the holder's pod is no
+     * longer running and ready. Only pods carrying the {@code pod-labels} take part (the Deployment's pods), each by
+     * its pod name (its HOSTNAME unless set).
+     */
+    private static CamelClusterService kubernetes(PropertiesComponent pc) {
+        String k = PREFIX + "kubernetes.";
+        // The client's settings go in through a KubernetesConfiguration: with the no-argument constructor, Camel 4.17's
+        // service ignores setMasterUrl and setNamespace (its doInit skips them when it creates the configuration)
+        // and connects to the default client's cluster instead.
+        KubernetesConfiguration client = new KubernetesConfiguration();
+        String master = Setting.optional(pc, k + "master-url");
+        if (master != null) {
+            client.setMasterUrl(master);
+        }
+        String namespace = Setting.optional(pc, k + "namespace");
+        if (namespace != null) {
+            client.setNamespace(namespace);
+        }
+        KubernetesClusterService service = new KubernetesClusterService(client);
+        service.setId("ferry-cluster");
+        service.setLeaseResourceType(LeaseResourceType.Lease);
+        service.setKubernetesResourceName(Setting.required(pc, k + "lease-name"));
+        if (namespace != null) {
+            service.setKubernetesNamespace(namespace);
+        }
+        String pod = Setting.optional(pc, k + "pod-name");
+        if (pod != null) {
+            service.setPodName(pod);
+        }
+        service.setClusterLabels(labels(Setting.required(pc, k + "pod-labels")));
+        long lease = Long.parseLong(Setting.required(pc, k + "lease-duration-ms"));
+        long renew = Long.parseLong(Setting.required(pc, k + "renew-deadline-ms"));
+        long retry = Long.parseLong(Setting.required(pc, k + "retry-period-ms"));
+        service.setLeaseDurationMillis(lease);
+        service.setRenewDeadlineMillis(renew);
+        service.setRetryPeriodMillis(retry);
+        LOG.info("Leader election: Kubernetes Leases {}-<pipeline> in {}, among the running, ready pods labelled {}; a"
+                        + " leader whose pod stops or is not ready is replaced within about {} ms", service.getKubernetesResourceName(),
+                namespace == null ? "this pod's namespace" : namespace, service.getClusterLabels(), 2 * retry);
+        return service;
+    }
+
+    /** {@code a=b,c=d} as a map; validated at start. */
+    static Map<String, String> labels(String s) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (String pair : s.split(",")) {
+            String[] kv = pair.trim().split("=", 2);
+            labels.put(kv[0].trim(), kv[1].trim());
+        }
+        return labels;
     }
 
     /** One process: every singleton route runs here, as it would without a policy. */

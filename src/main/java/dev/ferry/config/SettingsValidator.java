@@ -60,13 +60,28 @@ public final class SettingsValidator {
         v.require("ferry.opensearch.tls", SettingsValidator::isBoolean, "true or false");
         v.require("ferry.db.url", s -> s.startsWith("jdbc:"), "a JDBC URL (jdbc:sqlserver://..., jdbc:postgresql://..., jdbc:h2:...)");
         v.require("ferry.db.pool-size", s -> isInt(s, 1), "a whole number >= 1");
-        v.require("ferry.cluster.service", s -> s.equals("none") || s.equals("file"),
-                "none (one process) or file (replicas sharing a lock directory)");
+        v.require("ferry.cluster.service", s -> s.equals("none") || s.equals("file") || s.equals("kubernetes"),
+                "none (one process), file (replicas sharing a lock directory) or kubernetes (replicas electing with Leases)");
         v.crossCheck("ferry.cluster.service", (service, others) -> !service.equals("file")
                 || others.apply("ferry.cluster.file.root") != null && !others.apply("ferry.cluster.file.root").isBlank(),
                 "file needs ferry.cluster.file.root, a directory all replicas share");
         v.require("ferry.cluster.file.interval-ms", s -> isInt(s, 100), "a whole number of milliseconds >= 100");
         v.require("ferry.cluster.file.stale-intervals", s -> isInt(s, 1), "a whole number >= 1");
+        v.require("ferry.cluster.kubernetes.lease-name", s -> s.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?"),
+                "a Kubernetes name prefix: lower-case letters, digits and dashes, at most 32");
+        v.optional("ferry.cluster.kubernetes.master-url", SettingsValidator::isHttpUrl,
+                "empty inside a pod (its service account), or the API server's https:// URL");
+        v.require("ferry.cluster.kubernetes.pod-labels", s -> s.matches("\\s*[\\w./-]+=[\\w.-]+\\s*(,\\s*[\\w./-]+=[\\w.-]+\\s*)*"),
+                "comma-separated label=value pairs that the replicas' pods carry, e.g. app.kubernetes.io/name=ferry");
+        v.require("ferry.cluster.kubernetes.lease-duration-ms", s -> isInt(s, 1000), "a whole number of milliseconds >= 1000");
+        v.require("ferry.cluster.kubernetes.renew-deadline-ms", s -> isInt(s, 500), "a whole number of milliseconds >= 500");
+        v.require("ferry.cluster.kubernetes.retry-period-ms", s -> isInt(s, 100), "a whole number of milliseconds >= 100");
+        v.crossCheck("ferry.cluster.kubernetes.renew-deadline-ms", (renew, others) -> {
+            long lease = Long.parseLong(others.apply("ferry.cluster.kubernetes.lease-duration-ms").trim());
+            long retry = Long.parseLong(others.apply("ferry.cluster.kubernetes.retry-period-ms").trim());
+            long r = Long.parseLong(renew.trim());
+            return retry < r && r < lease;
+        }, "retry-period-ms < renew-deadline-ms < lease-duration-ms (a leader must renew before its lease runs out)");
         addCamelRules(v);
 
         for (String key : config.snapshot().keySet()) {
