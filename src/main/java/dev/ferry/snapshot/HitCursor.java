@@ -154,17 +154,31 @@ public final class HitCursor implements Closeable {
     private Page fetch(String pit, byte[] after) {
         String host = reader.currentHost();
         try {
-            InputStream body = reader.page(pit, keepAlive, query, sortField, slice, slices, after, pageSize);
+            SnapshotReader.PageBody body = reader.page(pit, keepAlive, query, sortField, slice, slices, after, pageSize);
             host = reader.currentHost();
-            byte[] bytes;
-            try (body) {
-                bytes = body.readAllBytes();
-            }
-            return Page.parse(bytes, host, pit, slice, pageSize);
+            return Page.parse(readWhole(body), host, pit, slice, pageSize);
         } catch (IOException e) {
             // the body broke off (reset, timeout, cut short): a retry asks again after the last hit handed out
             throw new SnapshotReader.OpenSearchReadException("reading a page of slice " + slice + " from OpenSearch "
                     + host + " failed: " + SnapshotReader.describe(e), e, true);
+        }
+    }
+
+    /**
+     * The whole body, into one array of its announced length when the server gave one (readAllBytes would gather it
+     * in pieces and copy it again: twice a page of garbage per page); a body shorter than announced is cut off.
+     */
+    private static byte[] readWhole(SnapshotReader.PageBody body) throws IOException {
+        try (InputStream in = body.in()) {
+            if (body.length() < 0 || body.length() > Integer.MAX_VALUE - 16) {
+                return in.readAllBytes();
+            }
+            byte[] bytes = new byte[(int) body.length()];
+            int n = in.readNBytes(bytes, 0, bytes.length);
+            if (n < bytes.length) {
+                throw new java.io.EOFException("the body broke off after " + n + " of its " + bytes.length + " bytes");
+            }
+            return bytes;
         }
     }
 

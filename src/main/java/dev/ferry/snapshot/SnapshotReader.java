@@ -174,8 +174,12 @@ public final class SnapshotReader {
         return new HitCursor(this, pitId, keepAlive, queryJson, sortField, slice, slices, searchAfter, pageSize, retry);
     }
 
-    /** Sends one page request; the caller parses and closes the streamed body. */
-    InputStream page(String pitId, String keepAlive, String queryJson, String sortField, int slice, int slices,
+    /** A page's body as it streams in, and its length when the server said it (-1 otherwise). */
+    record PageBody(InputStream in, long length) {
+    }
+
+    /** Sends one page request; the caller reads and closes the streamed body. */
+    PageBody page(String pitId, String keepAlive, String queryJson, String sortField, int slice, int slices,
                      byte[] searchAfter, int pageSize) {
         String body = write(g -> {
             g.writeStartObject();
@@ -209,7 +213,7 @@ public final class SnapshotReader {
                     + slice + (r.statusCode() == 404 ? " (the point in time is gone: expired after its keep-alive, or"
                     + " released)" : "") + ": " + text, r.statusCode());
         }
-        return r.body();
+        return new PageBody(r.body(), r.headers().firstValueAsLong("content-length").orElse(-1));
     }
 
     private static void writePit(JsonGenerator g, String pitId, String keepAlive) throws IOException {
