@@ -26,7 +26,8 @@ import java.util.concurrent.Future;
  * background thread asks for the next one and parses it while the caller works through the hits of this one
  * (gzips, uploads, transforms). So the server's search, the parse and the caller's work overlap. At most two pages
  * of a slice are held: the one being handed out and the one fetched ahead; the one after that is asked for only
- * when the caller moves on to the page fetched ahead.
+ * when the caller moves on to the page fetched ahead, and is read into the array of the page before (pages are not
+ * garbage: a slice reads into the same two or three arrays).
  * <p>
  * A page that fails in a way a later request may not (connection refused or reset, a timeout, 429, 5xx, a body cut
  * off midway) is fetched again, as its {@link Retry} allows, with {@code search_after} the last hit already handed
@@ -69,6 +70,7 @@ public final class HitCursor implements Closeable {
     private Page page;          // the page whose hits are handed out
     private int hit = -1;       // the current hit in it
     private Future<Page> ahead; // the next page, fetched in the background
+    private byte[] spare;       // the bytes of the page handed out before this one: the next fetch reads into them
     private boolean exhausted;  // no page after this one
     private volatile boolean closed;
 
@@ -116,6 +118,7 @@ public final class HitCursor implements Closeable {
                 if (page.size > 0) {
                     searchAfter = page.sort(page.size - 1);
                 }
+                spare = page.bytes; // nothing of this page is handed out any more
                 page = null;
             }
             if (exhausted || closed) {
@@ -123,14 +126,15 @@ public final class HitCursor implements Closeable {
             }
             Future<Page> fetched = ahead;
             ahead = null;
-            Page next = fetched != null ? await(fetched) : fetch(pitId, searchAfter);
+            Page next = fetched != null ? await(fetched) : fetch(pitId, searchAfter, takeSpare());
             page = next;
             hit = -1;
             pitId = next.pitId; // the id may change between requests: always use the latest
             if (next.size == pageSize) {
                 String pit = next.pitId;
                 byte[] after = next.sort(next.size - 1);
-                ahead = FETCH_AHEAD.submit(() -> fetch(pit, after));
+                byte[] into = takeSpare();
+                ahead = FETCH_AHEAD.submit(() -> fetch(pit, after, into));
             }
         }
     }
@@ -150,13 +154,25 @@ public final class HitCursor implements Closeable {
         }
     }
 
-    /** Asks for the page after {@code after} and reads it whole (one page: {@code pageSize} hits). */
-    private Page fetch(String pit, byte[] after) {
+    private byte[] takeSpare() {
+        byte[] b = spare;
+        spare = null;
+        return b;
+    }
+
+    /**
+     * Asks for the page after {@code after} and reads it whole (one page: {@code pageSize} hits), into {@code into}
+     * when it is large enough: a slice then reads page after page into the same two or three arrays instead of
+     * leaving one page-sized array of garbage per page (which the garbage collector made room for by growing the heap).
+     */
+    private Page fetch(String pit, byte[] after, byte[] into) {
         String host = reader.currentHost();
         try {
             SnapshotReader.PageBody body = reader.page(pit, keepAlive, query, sortField, slice, slices, after, pageSize);
             host = reader.currentHost();
-            return Page.parse(readWhole(body), host, pit, slice, pageSize);
+            int[] length = new int[1];
+            byte[] bytes = readWhole(body, into, length);
+            return Page.parse(bytes, length[0], host, pit, slice, pageSize);
         } catch (IOException e) {
             // the body broke off (reset, timeout, cut short): a retry asks again after the last hit handed out
             throw new SnapshotReader.OpenSearchReadException("reading a page of slice " + slice + " from OpenSearch "
@@ -165,19 +181,24 @@ public final class HitCursor implements Closeable {
     }
 
     /**
-     * The whole body, into one array of its announced length when the server gave one (readAllBytes would gather it
-     * in pieces and copy it again: twice a page of garbage per page); a body shorter than announced is cut off.
+     * The whole body, when the server announced its length into {@code into} if it fits, else into a new array an
+     * eighth larger (readAllBytes would gather it in pieces and copy it again); its length goes to {@code length[0]}.
+     * A body shorter than announced is cut off.
      */
-    private static byte[] readWhole(SnapshotReader.PageBody body) throws IOException {
+    private static byte[] readWhole(SnapshotReader.PageBody body, byte[] into, int[] length) throws IOException {
         try (InputStream in = body.in()) {
-            if (body.length() < 0 || body.length() > Integer.MAX_VALUE - 16) {
-                return in.readAllBytes();
+            if (body.length() < 0 || body.length() > Integer.MAX_VALUE / 2) {
+                byte[] all = in.readAllBytes();
+                length[0] = all.length;
+                return all;
             }
-            byte[] bytes = new byte[(int) body.length()];
-            int n = in.readNBytes(bytes, 0, bytes.length);
-            if (n < bytes.length) {
-                throw new java.io.EOFException("the body broke off after " + n + " of its " + bytes.length + " bytes");
+            int announced = (int) body.length();
+            byte[] bytes = into != null && into.length >= announced ? into : new byte[announced + announced / 8];
+            int n = in.readNBytes(bytes, 0, announced);
+            if (n < announced) {
+                throw new java.io.EOFException("the body broke off after " + n + " of its " + announced + " bytes");
             }
+            length[0] = announced;
             return bytes;
         }
     }
@@ -258,6 +279,7 @@ public final class HitCursor implements Closeable {
     public void close() {
         closed = true;
         page = null;
+        spare = null;
         if (ahead != null) {
             ahead.cancel(true);
             ahead = null;
@@ -293,8 +315,8 @@ public final class HitCursor implements Closeable {
         }
 
         /** Parses a search response: checks what must hold (not timed out, no shard failures) and finds the hits. */
-        static Page parse(byte[] bytes, String host, String pit, int slice, int pageSize) throws IOException {
-            try (JsonParser parser = SnapshotReader.JSON.createParser(bytes)) {
+        static Page parse(byte[] bytes, int length, String host, String pit, int slice, int pageSize) throws IOException {
+            try (JsonParser parser = SnapshotReader.JSON.createParser(bytes, 0, length)) {
                 if (parser.nextToken() != JsonToken.START_OBJECT) {
                     throw new SnapshotReader.OpenSearchReadException("the search response from OpenSearch " + host + " is not a JSON object");
                 }

@@ -101,14 +101,24 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
         }
         snapshot.pitIdNow(cursor.pitId());
         if (docs.size() < snapshot.pageSize && read + docs.size() < expected) {
-            // the search ran out before the count: documents would be missing
+            // the search ran out before the count: documents would be missing. A point in time released while a
+            // page was being searched can answer with fewer hits than asked instead of 404: say so when it is gone.
             throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice + " ended after "
                     + (read + docs.size()) + " documents, but its point in time counts " + expected
+                    + (pointInTimeGone() ? "; the point in time is gone (expired after its keep-alive, or released)" : "")
                     + ": the snapshot is not complete");
         }
         read += docs.size();
         snapshot.pageRead(docs.size());
         return new SnapshotPage(snapshot, slice, ++pages, docs);
+    }
+
+    private boolean pointInTimeGone() {
+        try {
+            return snapshot.reader.count(cursor.pitId(), snapshot.keepAlive, snapshot.query, slice, snapshot.plan().slices()) < 0;
+        } catch (RuntimeException e) {
+            return false; // unknown: the message says what is known
+        }
     }
 
     private boolean awaitRetry(int retry, SnapshotReader.OpenSearchReadException failure) {
