@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ServiceStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +33,6 @@ import static org.awaitility.Awaitility.await;
 class KubernetesLeadershipTest {
 
     private static final String NAMESPACE = "ferry-test";
-    private static final List<String> SINGLETONS = List.of("opensearch-to-s3-schedule", "opensearch-to-s3-request-file");
 
     private static KubernetesMockServer server;
     private static NamespacedKubernetesClient client;
@@ -68,13 +66,13 @@ class KubernetesLeadershipTest {
     @Test
     void singletonRoutesRunOnTheLeaseHolderOnlyAndMoveWhenItStops() throws Exception {
         try (FerryUnderTest first = FerryUnderTest.start(settings("replica-a"))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> singletonsOf(first) == ServiceStatus.Started);
-            assertThat(leaderGauge(first)).isEqualTo(1.0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> DumpSingletons.of(first) == ServiceStatus.Started);
+            assertThat(DumpSingletons.leaderGauge(first)).isEqualTo(1.0);
             assertThat(leaseHolder()).isEqualTo("replica-a");
             try (FerryUnderTest second = FerryUnderTest.start(settings("replica-b"))) {
                 await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                        .until(() -> singletonsOf(second) == ServiceStatus.Stopped && singletonsOf(first) == ServiceStatus.Started);
-                assertThat(leaderGauge(second)).isZero();
+                        .until(() -> DumpSingletons.of(second) == ServiceStatus.Stopped && DumpSingletons.of(first) == ServiceStatus.Started);
+                assertThat(DumpSingletons.leaderGauge(second)).isZero();
                 assertThat(leaseHolder()).isEqualTo("replica-a");
 
                 // the leader stops and its pod goes away, as Kubernetes removes a stopped pod of a Deployment (a
@@ -83,10 +81,10 @@ class KubernetesLeadershipTest {
                 first.close();
                 client.pods().inNamespace(NAMESPACE).withName("replica-a").delete();
                 long stopped = System.nanoTime();
-                await().atMost(Duration.ofSeconds(10)).until(() -> singletonsOf(second) == ServiceStatus.Started);
+                await().atMost(Duration.ofSeconds(10)).until(() -> DumpSingletons.of(second) == ServiceStatus.Started);
                 assertThat(Duration.ofNanos(System.nanoTime() - stopped)).as("taken over within a few retry periods")
                         .isLessThan(Duration.ofSeconds(5));
-                assertThat(leaderGauge(second)).isEqualTo(1.0);
+                assertThat(DumpSingletons.leaderGauge(second)).isEqualTo(1.0);
                 assertThat(leaseHolder()).isEqualTo("replica-b");
             }
         }
@@ -100,26 +98,9 @@ class KubernetesLeadershipTest {
         return leases.get(0).getSpec().getHolderIdentity();
     }
 
-    private static ServiceStatus singletonsOf(FerryUnderTest ferry) {
-        ServiceStatus all = null;
-        for (String id : SINGLETONS) {
-            ServiceStatus status = ferry.camelContext().getRouteController().getRouteStatus(id);
-            if (all != null && all != status) {
-                return null;
-            }
-            all = status;
-        }
-        return all;
-    }
-
-    private static double leaderGauge(FerryUnderTest ferry) {
-        return ferry.camelContext().getRegistry().findByType(MeterRegistry.class).stream()
-                .map(r -> r.find("ferry_leader").tag("pipeline", "opensearch-to-s3").gauge())
-                .filter(g -> g != null).findFirst().orElseThrow().value();
-    }
 
     private Map<String, String> settings(String pod) {
-        Map<String, String> s = new HashMap<>();
+        Map<String, String> s = DumpSingletons.dumpSettings(work, pod);
         s.put("ferry.cluster.service", "kubernetes");
         s.put("ferry.cluster.kubernetes.master-url", server.url("/"));
         s.put("ferry.cluster.kubernetes.namespace", NAMESPACE);
@@ -127,13 +108,6 @@ class KubernetesLeadershipTest {
         s.put("ferry.cluster.kubernetes.lease-duration-ms", "3000");
         s.put("ferry.cluster.kubernetes.renew-deadline-ms", "2000");
         s.put("ferry.cluster.kubernetes.retry-period-ms", "300");
-        s.put("ferry.opensearch-to-s3.enabled", "true");
-        s.put("ferry.opensearch-to-s3.index", "leadership");
-        s.put("ferry.opensearch-to-s3.destination", "file:" + work.resolve("dumps"));
-        s.put("ferry.opensearch-to-s3.schedule", "0 0 0 1 1 ? 2099");
-        s.put("ferry.opensearch-to-s3.spool-dir", work.resolve(pod + "-spool").toString());
-        s.put("ferry.opensearch-to-s3.request-dir", work.resolve(pod + "-requests").toString());
-        s.put("ferry.opensearch.hosts", "127.0.0.1:9"); // never asked: the schedule is far away and no request comes
         return s;
     }
 }
