@@ -3,8 +3,6 @@ package dev.ferry.snapshot;
 import dev.ferry.opensearch.OpenSearchConnection;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
@@ -412,9 +410,5 @@ public final class SnapshotReader {
         public boolean retryable() {
             return retryable;
         }
-    }
-
-    static JsonParser parser(InputStream in) throws IOException {
-        return JSON.createParser(in);
     }
 }
