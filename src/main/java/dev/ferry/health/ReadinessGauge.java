@@ -75,11 +75,30 @@ public final class ReadinessGauge {
         return ready;
     }
 
+    /** Says once, when readiness changes, which checks are down and why (their messages name hosts, never secrets). */
+    private void logChange(double now, Collection<HealthCheck.Result> results) {
+        double before = ready;
+        if (now == 0 && before != 0) {
+            StringBuilder down = new StringBuilder();
+            for (HealthCheck.Result r : results) {
+                if (r.getState() == HealthCheck.State.DOWN) {
+                    down.append(down.isEmpty() ? "" : "; ").append(r.getCheck().getId())
+                            .append(r.getMessage().map(m -> ": " + m).orElse(""))
+                            .append(r.getError().map(e -> " (" + e.getClass().getSimpleName() + ")").orElse(""));
+                }
+            }
+            LOG.warn("not ready: {}", down);
+        } else if (now == 1 && before == 0) {
+            LOG.info("ready again: every readiness check is UP");
+        }
+    }
+
     private void evaluate() {
         double result = 0;
         try {
             Collection<HealthCheck.Result> results = HealthCheckHelper.invokeReadiness(context);
             result = HealthCheckHelper.isResultsUp(results, true) ? 1 : 0;
+            logChange(result, results);
         } catch (RuntimeException e) {
             LOG.debug("readiness checks failed", e);
         } finally {
