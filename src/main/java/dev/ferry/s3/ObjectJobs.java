@@ -177,6 +177,9 @@ public final class ObjectJobs {
         }
         ObjectJob job = exchange.getProperty(ObjectJob.PROPERTY, ObjectJob.class);
         String reason = cause == null ? "unknown failure" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        // a queue message naming the object is not deleted
+        exchange.setProperty(S3EventQueue.OBJECT_FAILED, inbox.bucket() + '/' + (job != null ? job.key()
+                : exchange.getMessage().getBody(String.class)) + ": " + reason);
         if (job == null) {
             RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
             if (run != null) {

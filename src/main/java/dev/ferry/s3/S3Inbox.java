@@ -49,11 +49,19 @@ public final class S3Inbox {
     public Iterator<String> pending() {
         return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
                 .map(S3Object::key)
-                .filter(key -> !key.endsWith("/"))
-                .filter(this::isData)
-                .filter(key -> doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix))
+                .filter(this::isInbox)
                 .filter(key -> doneAction != DoneAction.TAG || !tagged(key))
                 .iterator();
+    }
+
+    /** A data object under the prefix, not a folder marker, not a processed object (done-action move). */
+    public boolean isInbox(String key) {
+        return key.startsWith(prefix) && !key.endsWith("/") && isData(key)
+                && (doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix));
+    }
+
+    public DoneAction doneAction() {
+        return doneAction;
     }
 
     public boolean isData(String key) {
@@ -64,7 +72,7 @@ public final class S3Inbox {
         return keySuffixes.isEmpty() || keySuffixes.stream().anyMatch(key::endsWith);
     }
 
-    private boolean tagged(String key) {
+    boolean tagged(String key) {
         return s3.getObjectTagging(b -> b.bucket(bucket).key(key)).tagSet().stream()
                 .anyMatch(t -> DONE_TAG.equals(t.key()) && DONE_VALUE.equals(t.value()));
     }

@@ -6,7 +6,16 @@ import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
+import dev.ferry.config.Setting;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
+
+import java.net.URI;
 
 /**
  * Binds the s3-to-opensearch beans the routes in {@code routes/s3-to-opensearch.camel.yaml} call, from
@@ -35,7 +44,7 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
     @PropertyInject("ferry.s3-to-opensearch.retry-max-delay-ms") long retryMaxDelayMs;
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         S3Client s3 = context.getRegistry().lookupByNameAndType("ferryS3Client", S3Client.class);
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);
 
@@ -54,6 +63,18 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
         context.getRegistry().bind("s3ToOpenSearchGate", gate);
         context.getRegistry().bind("s3ToOpenSearchObjects", objects);
+        // fed by a queue (queue-enabled): the events' reader, and the SQS client the queue route's endpoint uses
+        S3EventQueue queue = new S3EventQueue(s3, inbox, runs.metrics());
+        context.addStartupListener((ctx, alreadyStarted) -> queue.register());
+        context.getRegistry().bind("s3ToOpenSearchQueue", queue);
+        SqsClient sqs = sqsClient(context.getPropertiesComponent());
+        context.getRegistry().bind("ferrySqsClient", sqs);
+        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                sqs.close();
+            }
+        }, true, true);
         context.getRegistry().bind("s3ToOpenSearchBulkPool", dev.ferry.SplitPools.fifo(context, S3ToOpenSearchBeans.class,
                 "s3-to-opensearch-bulk", bulkInFlight));
         context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
@@ -67,6 +88,20 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
                 }
             }
         });
+    }
+
+    /** The SQS client of {@code ferry.sqs.*} (an endpoint, e.g. ElasticMQ's, a region, keys or the default chain). */
+    static SqsClient sqsClient(org.apache.camel.spi.PropertiesComponent pc) {
+        SqsClientBuilder builder = SqsClient.builder().region(Region.of(Setting.required(pc, "ferry.sqs.region")));
+        String endpoint = Setting.optional(pc, "ferry.sqs.endpoint");
+        if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        String accessKey = Setting.optional(pc, "ferry.sqs.access-key");
+        builder.credentialsProvider(accessKey != null
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, Setting.required(pc, "ferry.sqs.secret-key")))
+                : DefaultCredentialsProvider.builder().build());
+        return builder.build();
     }
 
     private static String blankToNull(String value) {

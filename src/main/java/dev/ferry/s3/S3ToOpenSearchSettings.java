@@ -44,7 +44,21 @@ public final class S3ToOpenSearchSettings {
         v.crossCheck(PREFIX + "dead-letter-bucket", (deadLetters, other) -> !deadLetters.equals(other.apply(PREFIX + "bucket")),
                 "a bucket other than " + PREFIX + "bucket (dead letters would be read as input)");
         v.require(PREFIX + "poll-delay-ms", s -> between(s, 100, 86_400_000), "milliseconds, 100 to 86400000");
+        v.require(PREFIX + "listing", S3ToOpenSearchSettings::isBoolean, "true or false");
+        v.require(PREFIX + "queue-enabled", S3ToOpenSearchSettings::isBoolean, "true or false");
+        v.crossCheck(PREFIX + "queue-enabled", (queue, other) -> "true".equalsIgnoreCase(queue)
+                        || "true".equalsIgnoreCase(other.apply(PREFIX + "listing")),
+                "true when " + PREFIX + "listing is false (else nothing feeds the pipeline)");
+        v.requireWhen(PREFIX + "queue-url", PREFIX + "queue-enabled", List.of("true"),
+                s -> s.matches("https?://[^/\\s]+/[^/\\s]+/[A-Za-z0-9_-]{1,80}(\\.fifo)?"),
+                "an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/ferry-inbox-events");
+        v.require(PREFIX + "queue-consumers", s -> between(s, 1, 64), "a whole number from 1 to 64");
+        v.require(PREFIX + "queue-visibility-seconds", s -> between(s, 10, 43_200), "seconds, 10 to 43200 (12 h)");
         v.require(PREFIX + "progress-every-seconds", s -> between(s, 1, 86_400), "seconds, 1 to 86400");
+    }
+
+    private static boolean isBoolean(String s) {
+        return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false");
     }
 
     private static boolean overlaps(String processedPrefix, String prefix) {

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
  * OpenSearchNode search = services.openSearch();            // the default line, 2.x
  * OpenSearchNode search3 = services.openSearch(OpenSearchLine.V3);
  * PostgresServer pg = services.postgres();
+ * SqsServer sqs = services.sqs();
  * </pre>
  */
 public final class EmbeddedServices implements AutoCloseable {
@@ -31,6 +32,7 @@ public final class EmbeddedServices implements AutoCloseable {
     private final Lazy<S3ProxyServer> s3 = new Lazy<>("S3Proxy", S3ProxyServer::start);
     private final Map<OpenSearchLine, Lazy<OpenSearchNode>> openSearch = new EnumMap<>(OpenSearchLine.class);
     private final Lazy<PostgresServer> postgres = new Lazy<>("PostgreSQL", PostgresServer::start);
+    private final Lazy<SqsServer> sqs = new Lazy<>("ElasticMQ", SqsServer::start);
     // Services a caller started with its own settings (e.g. a report server), described and closed with the rest.
     private final Map<String, AutoCloseable> adopted = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> adoptedUrls = new java.util.concurrent.ConcurrentHashMap<>();
@@ -45,6 +47,7 @@ public final class EmbeddedServices implements AutoCloseable {
         all.add(s3);
         all.addAll(openSearch.values());
         all.add(postgres);
+        all.add(sqs);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -91,6 +94,11 @@ public final class EmbeddedServices implements AutoCloseable {
     /** PostgreSQL, started at first call. */
     public PostgresServer postgres() {
         return postgres.get();
+    }
+
+    /** ElasticMQ (an SQS-compatible server), started at first call. */
+    public SqsServer sqs() {
+        return sqs.get();
     }
 
     /** Start time of each service started so far, in milliseconds, by name. */
