@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -20,6 +21,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * event is counted in {@code ferry_s3_events_total{pipeline,outcome}}; what is not an object to index is said once in
  * the log with its reason and never blocks the queue:
  * <ul>
+ *   <li>{@code enqueued}: sent by the leader's listing for an object waiting (listing=true with a queue);</li>
  *   <li>{@code indexed}: an object of the inbox, still there: the route indexes it (its run tells how it went);</li>
  *   <li>{@code gone}: no longer in the bucket (done by another replica, a duplicate message, or deleted meanwhile);</li>
  *   <li>{@code already_done}: tagged done (done-action tag);</li>
@@ -44,7 +50,7 @@ public final class S3EventQueue {
     /** Exchange property the object route sets when an object's run failed (see {@link ObjectJobs#failed}). */
     public static final String OBJECT_FAILED = "ferryObjectFailed";
 
-    public enum Outcome { INDEXED, GONE, ALREADY_DONE, OTHER_BUCKET, OUTSIDE_INBOX, NOT_CREATED, TEST_EVENT, MALFORMED }
+    public enum Outcome { ENQUEUED, INDEXED, GONE, ALREADY_DONE, OTHER_BUCKET, OUTSIDE_INBOX, NOT_CREATED, TEST_EVENT, MALFORMED }
 
     private static final Logger LOG = LoggerFactory.getLogger(S3EventQueue.class);
     private static final String PIPELINE = Pipeline.S3_TO_OPENSEARCH.id();
@@ -54,6 +60,7 @@ public final class S3EventQueue {
     private final S3Inbox inbox;
     private final PipelineMetrics metrics;
     private final Map<Outcome, LongAdder> counts = new EnumMap<>(Outcome.class);
+    private final Map<String, String> enqueued = new ConcurrentHashMap<>(); // key -> ETag sent by this leader
 
     public S3EventQueue(S3Client s3, S3Inbox inbox, PipelineMetrics metrics) {
         this.s3 = s3;
@@ -73,7 +80,7 @@ public final class S3EventQueue {
     public void register() {
         for (Outcome o : Outcome.values()) {
             FunctionCounter.builder("ferry.s3_events", counts.get(o), LongAdder::sum)
-                    .description("S3 event notifications taken from the queue, by what became of them")
+                    .description("S3 event notifications sent by the leader's listing (enqueued), or taken from the queue by what became of them")
                     .tag("pipeline", PIPELINE).tag("outcome", o.name().toLowerCase(Locale.ROOT))
                     .register(metrics.registry());
         }
@@ -170,6 +177,68 @@ public final class S3EventQueue {
                         "no longer in the bucket (done already, by this or another replica, or deleted)");
             }
         }
+    }
+
+    /**
+     * The leader's listing feeding the queue (listing=true with queue-enabled=true, for a bucket without
+     * notifications): the objects waiting that were not enqueued yet, or have changed (another ETag) since. Once an
+     * object's message is sent ({@link #enqueued}) it is not sent again while it stays in the listing, however long its
+     * indexing takes; a listing that ends forgets the objects it no longer saw (done), so memory holds one entry per
+     * object waiting. A message lost to the redrive queue is not sent again by this leader (the poison message is the
+     * operator's to look at); a new leader sends one for every object still waiting, once.
+     */
+    public Iterator<S3Object> unqueued() {
+        Set<String> seen = new HashSet<>();
+        Iterator<S3Object> listed = inbox.pendingObjects().iterator();
+        return new Iterator<>() {
+            private S3Object next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && listed.hasNext()) {
+                    S3Object o = listed.next();
+                    seen.add(o.key());
+                    if (!o.eTag().equals(enqueued.get(o.key()))) {
+                        next = o;
+                    }
+                }
+                if (next == null) {
+                    enqueued.keySet().retainAll(seen); // the listing is complete: forget what is done
+                }
+                return next != null;
+            }
+
+            @Override
+            public S3Object next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                S3Object o = next;
+                next = null;
+                return o;
+            }
+        };
+    }
+
+    /** The message S3 itself would send for a listed object (ObjectCreated:Put; the key URL-encoded as S3 does). */
+    public String event(S3Object object) {
+        var root = JSON.createObjectNode();
+        var record = root.putArray("Records").addObject();
+        record.put("eventVersion", "2.1").put("eventSource", "aws:s3").put("eventName", "ObjectCreated:Put")
+                .put("eventTime", object.lastModified() == null ? null : object.lastModified().toString());
+        var s3Node = record.putObject("s3");
+        s3Node.put("s3SchemaVersion", "1.0").put("configurationId", "ferry-listing");
+        s3Node.putObject("bucket").put("name", inbox.bucket()).put("arn", "arn:aws:s3:::" + inbox.bucket());
+        s3Node.putObject("object")
+                .put("key", java.net.URLEncoder.encode(object.key(), StandardCharsets.UTF_8).replace("%2F", "/"))
+                .put("size", object.size()).put("eTag", object.eTag().replace("\"", ""));
+        return root.toString();
+    }
+
+    /** The listed object's message is in the queue: not sent again while it waits with this ETag. */
+    public void enqueued(S3Object object) {
+        enqueued.put(object.key(), object.eTag());
+        counts.get(Outcome.ENQUEUED).increment();
     }
 
     /**

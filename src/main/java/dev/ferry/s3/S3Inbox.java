@@ -47,11 +47,14 @@ public final class S3Inbox {
 
     /** Keys waiting under the prefix, in listing order, fetched page by page as the caller iterates. */
     public Iterator<String> pending() {
+        return pendingObjects().map(S3Object::key).iterator();
+    }
+
+    /** The objects waiting under the prefix (key, ETag, size), in listing order, page by page as consumed. */
+    public java.util.stream.Stream<S3Object> pendingObjects() {
         return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
-                .map(S3Object::key)
-                .filter(this::isInbox)
-                .filter(key -> doneAction != DoneAction.TAG || !tagged(key))
-                .iterator();
+                .filter(o -> isInbox(o.key()))
+                .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()));
     }
 
     /** A data object under the prefix, not a folder marker, not a processed object (done-action move). */

@@ -6,6 +6,7 @@ import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.SqsServer;
 import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -130,6 +131,50 @@ class S3ToOpenSearchQueueTest {
                     .contains("ferry_s3_events_total{outcome=\"malformed\",pipeline=\"s3-to-opensearch\"}");
         } finally {
             replicas.forEach(FerryUnderTest::close);
+        }
+    }
+
+    /**
+     * A bucket without notifications: the leader (elected through a lock directory) lists it and sends each waiting
+     * object's message once, however long it waits; both replicas index from the queue.
+     */
+    @Test
+    void theLeadersListingFeedsTheQueueOnceForEachObject(@TempDir Path locks) throws Exception {
+        EmbeddedServices services = EmbeddedServices.shared();
+        SqsServer sqs = services.sqs();
+        S3ToOpenSearchFixture f = new S3ToOpenSearchFixture(services.s3(), services.openSearch(), "queue-listing");
+        String queueName = "events-" + UUID.randomUUID();
+        String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
+        int objects = 12;
+        int perObject = 3000; // each takes several listings (poll-delay 300 ms) to index
+        for (int i = 0; i < objects; i++) {
+            f.put("incoming/listed-" + i + ".ndjson.gz", gzip(docs("l" + i, perObject)));
+        }
+        Map<String, String> settings = settings(f, sqs, queueName);
+        settings.put("ferry.s3-to-opensearch.listing", "true");
+        settings.put("ferry.cluster.service", "file");
+        settings.put("ferry.cluster.file.root", locks.toString());
+        settings.put("ferry.cluster.file.interval-ms", "300");
+        settings.put("ferry.s3-to-opensearch.bulk-max-docs", "500");
+        try (FerryUnderTest a = FerryUnderTest.start(settings); FerryUnderTest b = FerryUnderTest.start(settings)) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> f.keys(f.bucket, "processed/").size() == objects && sqs.depth(queue) == 0);
+            assertThat(f.count(f.index)).isEqualTo((long) objects * perObject);
+            Map<S3EventQueue.Outcome, Long> outcomes = new HashMap<>();
+            Map<String, Integer> runsPerObject = new HashMap<>();
+            for (FerryUnderTest replica : List.of(a, b)) {
+                S3EventQueue q = replica.bean("s3ToOpenSearchQueue", S3EventQueue.class);
+                for (S3EventQueue.Outcome o : S3EventQueue.Outcome.values()) {
+                    outcomes.merge(o, q.count(o), Long::sum);
+                }
+                for (RunAccount run : runs(replica).finished()) {
+                    assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                    runsPerObject.merge(run.subject(), 1, Integer::sum);
+                }
+            }
+            assertThat(outcomes.get(S3EventQueue.Outcome.ENQUEUED)).as("one message per object").isEqualTo(objects);
+            assertThat(outcomes.get(S3EventQueue.Outcome.INDEXED)).isEqualTo(objects);
+            assertThat(runsPerObject).hasSize(objects).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1));
         }
     }
 
