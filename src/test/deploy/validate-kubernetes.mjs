@@ -90,6 +90,67 @@ if (!deployment) {
   if (!can('', 'pods', 'list')) problems.push('the Role must allow list on pods');
 }
 
+// Every setting given as an environment variable names a key of application.properties (a misspelt one would be
+// ignored silently): FERRY_S3_TO_OPENSEARCH_QUEUE_URL is ferry.s3-to-opensearch.queue-url
+const envName = key => key.toUpperCase().replace(/[.-]/g, '_');
+const known = new Set(Object.keys(properties).map(envName));
+for (const extra of ['FERRY_PROFILE', 'CAMEL_MAIN_SHUTDOWN_TIMEOUT', 'JAVA_TOOL_OPTIONS']) known.add(extra);
+const checkEnv = (where, data) => {
+  for (const name of Object.keys(data || {})) {
+    if (!known.has(name)) problems.push(`${where}: ${name} is no setting of application.properties`);
+  }
+};
+for (const { file, object } of objects) {
+  if (object.kind === 'ConfigMap' || object.kind === 'Secret') checkEnv(`${file} ${object.kind}`, object.data || object.stringData);
+}
+
+// The KEDA overlay (keda/): the queue settings it patches in, and a ScaledObject that agrees with them
+const kedaDir = path.join(dir, 'keda');
+if (fs.existsSync(kedaDir)) {
+  const kedaKustomization = YAML.parse(fs.readFileSync(path.join(kedaDir, 'kustomization.yaml'), 'utf8'));
+  if (!kedaKustomization.resources.includes('../')) problems.push('keda/kustomization.yaml must build on ../');
+  const patch = YAML.parse(fs.readFileSync(path.join(kedaDir, 'queue-settings.yaml'), 'utf8'));
+  if (!(kedaKustomization.patches || []).some(p => p.path === 'queue-settings.yaml')) {
+    problems.push('keda/kustomization.yaml must patch queue-settings.yaml');
+  }
+  const base = objects.map(o => o.object).find(o => o.kind === 'ConfigMap' && o.metadata.name === patch.metadata.name);
+  if (!base) problems.push(`keda/queue-settings.yaml patches ConfigMap ${patch.metadata.name}, which the base lacks`);
+  checkEnv('keda/queue-settings.yaml', patch.data);
+  const settings = { ...(base ? base.data : {}), ...patch.data };
+  if (settings.FERRY_S3_TO_OPENSEARCH_QUEUE_ENABLED !== 'true') problems.push('keda: the queue must be enabled');
+  const kedaObjects = [];
+  for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(kedaDir, 'scaledobject.yaml'), 'utf8'))) {
+    kedaObjects.push(doc.toJS());
+  }
+  const scaled = kedaObjects.find(o => o.kind === 'ScaledObject');
+  const auth = kedaObjects.find(o => o.kind === 'TriggerAuthentication');
+  const trigger = scaled && (scaled.spec.triggers || []).find(t => t.type === 'aws-sqs-queue');
+  if (!scaled || scaled.apiVersion !== 'keda.sh/v1alpha1') {
+    problems.push('keda/scaledobject.yaml: no ScaledObject of keda.sh/v1alpha1');
+  } else if (!trigger) {
+    problems.push('keda: the ScaledObject needs an aws-sqs-queue trigger');
+  } else {
+    if (!deployment || scaled.spec.scaleTargetRef.name !== deployment.metadata.name) {
+      problems.push('keda: the ScaledObject must scale the Deployment');
+    }
+    if (!(scaled.spec.minReplicaCount >= 1)) {
+      problems.push('keda: minReplicaCount must be at least 1 (the leader\'s singleton work needs a replica)');
+    }
+    if (trigger.metadata.queueURL !== settings.FERRY_S3_TO_OPENSEARCH_QUEUE_URL) {
+      problems.push('keda: the trigger\'s queueURL must be FERRY_S3_TO_OPENSEARCH_QUEUE_URL');
+    }
+    const consumers = settings.FERRY_S3_TO_OPENSEARCH_QUEUE_CONSUMERS || properties['ferry.s3-to-opensearch.queue-consumers'];
+    if (trigger.metadata.queueLength !== consumers) {
+      problems.push(`keda: queueLength ${trigger.metadata.queueLength} must equal the messages a replica works on`
+        + ` at once (queue-consumers ${consumers})`);
+    }
+    if (!auth || trigger.authenticationRef.name !== auth.metadata.name) {
+      problems.push('keda: the trigger\'s authenticationRef must name the TriggerAuthentication');
+    }
+    console.log('ok   keda/scaledobject.yaml: ScaledObject ferry, TriggerAuthentication');
+  }
+}
+
 if (problems.length) {
   console.error(`validate-kubernetes: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
   process.exit(1);
