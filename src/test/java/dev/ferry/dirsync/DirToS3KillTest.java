@@ -8,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -42,16 +40,8 @@ class DirToS3KillTest {
         settings.put("ferry.dir-to-s3.parallel-uploads", "1");
 
         // Ferry as its own process, started the way the launcher is
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "dev.ferry.FerryApplication",
-                "--config=" + FerryUnderTest.PROJECT_DIR.resolve("application.properties")));
-        command.add("ferry.routes-dir=" + FerryUnderTest.PROJECT_DIR.resolve("routes"));
-        command.add("ferry.management.port=" + FerryUnderTest.freePort());
-        command.add("camel.management.host=127.0.0.1");
-        settings.forEach((k, v) -> command.add(k + "=" + v));
         Path log = work.resolve("killed.log");
-        Process ferry = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process ferry = FerryUnderTest.launchProcess(settings, log);
         int atKill;
         try {
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))

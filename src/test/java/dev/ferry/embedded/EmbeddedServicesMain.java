@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * Starts embedded services from the command line and keeps them up until the JVM ends (Ctrl-C, kill):
- * {@code EmbeddedServicesMain [s3] [opensearch] [opensearch3] [postgres]} (no argument: all of them).
+ * {@code EmbeddedServicesMain [s3] [opensearch] [opensearch3] [postgres] [sqs]} (no argument: all but sqs).
  * Prints one {@code service} line per service, a {@code pids} line (every child process), then {@code ready}.
  */
 public final class EmbeddedServicesMain {
@@ -47,8 +47,14 @@ public final class EmbeddedServicesMain {
                     children.add(pg.process());
                     break;
                 }
+                case "sqs": { // in this JVM: no child process
+                    SqsServer sqs = services.sqs();
+                    System.out.println("service sqs " + sqs.endpoint() + " accessKey=" + SqsServer.ACCESS_KEY
+                            + " secretKey=" + SqsServer.SECRET_KEY + " region=" + SqsServer.REGION);
+                    break;
+                }
                 default:
-                    throw new IllegalArgumentException("unknown service " + name + " (s3, opensearch, opensearch3, postgres)");
+                    throw new IllegalArgumentException("unknown service " + name + " (s3, opensearch, opensearch3, postgres, sqs)");
             }
         }
         System.out.println("pids " + children.stream().flatMap(c -> c.processTree().stream())

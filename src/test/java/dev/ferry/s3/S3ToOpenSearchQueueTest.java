@@ -196,17 +196,8 @@ class S3ToOpenSearchQueueTest {
         settings.put("ferry.s3-to-opensearch.queue-consumers", "1");
         settings.put("ferry.s3-to-opensearch.bulk-max-docs", "500");
         settings.put("ferry.s3-to-opensearch.bulk-in-flight", "1");
-
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "dev.ferry.FerryApplication",
-                "--config=" + FerryUnderTest.PROJECT_DIR.resolve("application.properties")));
-        command.add("ferry.routes-dir=" + FerryUnderTest.PROJECT_DIR.resolve("routes"));
-        command.add("ferry.management.port=" + FerryUnderTest.freePort());
-        command.add("camel.management.host=127.0.0.1");
-        settings.forEach((k, v) -> command.add(k + "=" + v));
         Path log = Files.createTempFile("ferry-queue-kill9-", ".log");
-        Process doomed = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process doomed = FerryUnderTest.launchProcess(settings, log);
         long atKill;
         try {
             send(sqs, queue, created(f.bucket, "incoming/big.ndjson.gz"));

@@ -287,16 +287,8 @@ class S3ToOpenSearchTest {
         overrides.put("ferry.s3-to-opensearch.bulk-in-flight", "1");
 
         // Ferry as its own process, started the way the launcher is, with the heap the issue asks for.
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "dev.ferry.FerryApplication",
-                "--config=" + FerryUnderTest.PROJECT_DIR.resolve("application.properties")));
-        command.add("ferry.routes-dir=" + FerryUnderTest.PROJECT_DIR.resolve("routes"));
-        command.add("ferry.management.port=" + FerryUnderTest.freePort());
-        command.add("camel.management.host=127.0.0.1");
-        overrides.forEach((k, v) -> command.add(k + "=" + v));
         Path log = Files.createTempFile("ferry-kill9-", ".log");
-        Process ferry = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process ferry = FerryUnderTest.launchProcess(overrides, log);
         try {
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> f.count(f.index) >= 10_000);
         } finally {

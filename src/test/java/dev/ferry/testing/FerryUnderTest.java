@@ -50,6 +50,23 @@ public final class FerryUnderTest implements AutoCloseable {
         return new FerryUnderTest(Ferry.create(config).start(), port);
     }
 
+    /**
+     * Ferry as its own process, started the way the launcher starts it ({@code -Xmx256m}, the repository's
+     * application.properties and routes/, a free management port), with the settings given; output to {@code log}.
+     * For what only a separate process shows: {@code kill -9}, a heap limit.
+     */
+    public static Process launchProcess(Map<String, String> settings, Path log) throws IOException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "dev.ferry.FerryApplication",
+                "--config=" + PROJECT_DIR.resolve("application.properties")));
+        command.add("ferry.routes-dir=" + PROJECT_DIR.resolve("routes"));
+        command.add("ferry.management.port=" + freePort());
+        command.add("camel.management.host=127.0.0.1");
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     public CamelContext camelContext() {
         return ferry.camelContext();
     }
