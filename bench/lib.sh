@@ -52,6 +52,13 @@ bench_start_services() {
     PG_PASSWORD=$(sed -E 's/.*password=([^ ]+).*/\1/' <<<"$line")
     export PG_URL PG_USER PG_PASSWORD
   fi
+  line=$(grep '^service sqs ' "$out" || true)
+  if [[ -n "$line" ]]; then
+    SQS_ENDPOINT=$(awk '{print $3}' <<<"$line")
+    SQS_ACCESS_KEY=$(sed -E 's/.*accessKey=([^ ]+).*/\1/' <<<"$line")
+    SQS_SECRET_KEY=$(sed -E 's/.*secretKey=([^ ]+).*/\1/' <<<"$line")
+    export SQS_ENDPOINT SQS_ACCESS_KEY SQS_SECRET_KEY
+  fi
   bench_log "services: $(grep '^service' "$out" | awk '{print $2"="$3}' | tr '\n' ' ')"
 }
 
