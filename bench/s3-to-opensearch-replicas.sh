@@ -5,7 +5,7 @@
 # and ready first; the clock runs from the first upload to the moment the replicas' metrics account for every
 # document. Objects are uploaded one after another, and in the queue cases each upload is followed by its S3 event
 # message, as S3 would send it. Peak RSS: the largest replica's. Every index must end with exactly RECORDS documents.
-# BENCH_RECORDS overrides the count.
+# BENCH_RECORDS overrides the count; FERRY_BENCH_ENV adds settings (KEY=VALUE ...) to every replica.
 # The issue's target is overhead, not speed-up, on this 2-core machine where OpenSearch is the ceiling: 1 replica
 # through the queue at least 0.9x the docs/s of listing mode, 3 replicas no slower than 1.
 set -euo pipefail
@@ -72,6 +72,9 @@ replicas() {
       FERRY_S3_TO_OPENSEARCH_QUEUE_URL="$QUEUE_URL" FERRY_SQS_ENDPOINT="$SQS_ENDPOINT"
       FERRY_SQS_ACCESS_KEY="$SQS_ACCESS_KEY" FERRY_SQS_SECRET_KEY="$SQS_SECRET_KEY")
   fi
+  local -a extra=()
+  read -ra extra <<< "${FERRY_BENCH_ENV:-}" # more settings for every replica, e.g. FERRY_S3_TO_OPENSEARCH_QUEUE_CONSUMERS=1
+  env_common+=("${extra[@]}")
   for ((i = 0; i < n; i++)); do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     env "${env_common[@]}" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS=-Xmx256m \

@@ -8,6 +8,7 @@ import dev.ferry.embedded.ChildProcess;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.FreePorts;
 import dev.ferry.embedded.S3ProxyServer;
+import dev.ferry.embedded.SqsServer;
 
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -26,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
  * Local mode: starts embedded S3, OpenSearch, database and report server on loopback, seeds them with sample data,
  * runs every pipeline that has a demo with Ferry's own routes/ and application.properties (profile {@code local}),
  * shows progress, prints a per-pipeline summary, and keeps everything up for a look around until Ctrl-C.
- * Run it with {@code ./mvnw -Plocal}; {@code -Dferry.local.exit-when-done=true} exits after the summary.
+ * Run it with {@code ./mvnw -Plocal}; {@code -Dferry.local.exit-when-done=true} exits after the summary;
+ * {@code -Dferry.local.replicas=3} runs three Ferry instances sharing the work (see {@link #LocalMode(PrintStream,
+ * Duration, int)}).
  */
 public final class LocalMode {
 
@@ -34,16 +37,30 @@ public final class LocalMode {
 
     private final PrintStream out;
     private final Duration timeout;
+    private final int replicas;
 
     public LocalMode(PrintStream out, Duration timeout) {
+        this(out, timeout, 1);
+    }
+
+    /**
+     * With more than one replica, the Ferry instances elect each pipeline's leader through a lock directory, and
+     * s3-to-opensearch is fed by an SQS queue (embedded ElasticMQ) that every replica consumes; the leader's listing
+     * fills it, since the embedded S3 sends no event notifications.
+     */
+    public LocalMode(PrintStream out, Duration timeout, int replicas) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas must be at least 1, not " + replicas);
+        }
         this.out = out;
         this.timeout = timeout;
+        this.replicas = replicas;
     }
 
     public static void main(String[] args) throws Exception {
         boolean exitWhenDone = Boolean.getBoolean("ferry.local.exit-when-done");
         Duration timeout = Duration.ofSeconds(Long.getLong("ferry.local.timeout-seconds", 900));
-        LocalMode local = new LocalMode(System.out, timeout);
+        LocalMode local = new LocalMode(System.out, timeout, Integer.getInteger("ferry.local.replicas", 1));
         Outcome outcome;
         try (Session session = local.start()) {
             outcome = local.awaitAndSummarize(session);
@@ -66,15 +83,40 @@ public final class LocalMode {
     }
 
     /** A running local setup: the services, Ferry, and the demos that were seeded. */
-    public record Session(EmbeddedServices services, Ferry ferry, List<PipelineDemo> demos, int managementPort)
-            implements AutoCloseable {
+    public record Session(EmbeddedServices services, List<Ferry> replicas, List<PipelineDemo> demos,
+                          List<Integer> managementPorts) implements AutoCloseable {
+        /** The first replica (the only one unless replicas were asked for). */
+        public Ferry ferry() {
+            return replicas.get(0);
+        }
+
+        public int managementPort() {
+            return managementPorts.get(0);
+        }
+
+        /** The first replica's ledger (Prometheus scrapes that replica). */
         public Runs runs() {
+            return runs(ferry());
+        }
+
+        /** The finished runs of every replica. */
+        public List<RunAccount> finishedRuns() {
+            return replicas.stream().flatMap(f -> runs(f).finished().stream()).toList();
+        }
+
+        public List<RunAccount> activeRuns() {
+            return replicas.stream().flatMap(f -> runs(f).active().stream()).toList();
+        }
+
+        private static Runs runs(Ferry ferry) {
             return ferry.camelContext().getRegistry().lookupByNameAndType("runs", Runs.class);
         }
 
         @Override
         public void close() {
-            ferry.close();
+            for (int i = replicas.size() - 1; i >= 0; i--) {
+                replicas.get(i).close();
+            }
         }
     }
 
@@ -95,24 +137,59 @@ public final class LocalMode {
             out.println("seeding " + demo.pipeline() + " ...");
             overrides.putAll(demo.seed(services));
         }
+        if (replicas > 1) {
+            overrides.putAll(replicaSettings(services, overrides));
+        }
         int managementPort = portOr9876();
-        overrides.put("ferry.management.port", String.valueOf(managementPort));
-
         Path project = Path.of("").toAbsolutePath();
-        FerryConfig config = FerryConfig.load(project.resolve("application.properties"), "local", System.getenv(), overrides);
         startPrometheus(project, managementPort);
-        Ferry ferry = Ferry.create(config).start();
+        List<Ferry> started = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        FerryConfig config = null;
+        for (int i = 0; i < replicas; i++) {
+            int port = i == 0 ? managementPort : FreePorts.next();
+            overrides.put("ferry.management.port", String.valueOf(port));
+            FerryConfig replicaConfig = FerryConfig.load(project.resolve("application.properties"), "local",
+                    System.getenv(), overrides);
+            config = config == null ? replicaConfig : config;
+            started.add(Ferry.create(replicaConfig).start());
+            ports.add(port);
+        }
         out.printf("started in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
         out.println("Services:");
         services.describe().forEach((name, url) -> out.println("  " + name + ": " + url));
         out.println("Credentials (local and throwaway):");
         credentials(config).forEach(line -> out.println("  " + line));
-        out.println("Ferry:");
-        for (String path : List.of("health", "metrics", "info")) {
-            out.println("  http://127.0.0.1:" + managementPort + "/observe/" + path);
+        for (int i = 0; i < replicas; i++) {
+            out.println(replicas == 1 ? "Ferry:" : "Ferry replica " + (i + 1) + ":");
+            for (String path : List.of("health", "metrics", "info")) {
+                out.println("  http://127.0.0.1:" + ports.get(i) + "/observe/" + path);
+            }
         }
         out.println();
-        return new Session(services, ferry, demos, managementPort);
+        return new Session(services, List.copyOf(started), demos, List.copyOf(ports));
+    }
+
+    /**
+     * Several replicas: one leader per pipeline through a lock directory; s3-to-opensearch through the embedded SQS
+     * queue, filled by its leader's listing.
+     */
+    private Map<String, String> replicaSettings(EmbeddedServices services, Map<String, String> overrides) {
+        Map<String, String> o = new HashMap<>();
+        o.put("ferry.cluster.service", "file");
+        o.put("ferry.cluster.file.root", Path.of("target/local-data/cluster").toAbsolutePath().toString());
+        o.put("ferry.cluster.file.interval-ms", "1000");
+        if ("true".equals(overrides.get("ferry.s3-to-opensearch.enabled"))) {
+            SqsServer sqs = services.sqs();
+            o.putAll(sqs.ferrySettings());
+            o.put("ferry.s3-to-opensearch.listing", "true");
+            o.put("ferry.s3-to-opensearch.queue-enabled", "true");
+            o.put("ferry.s3-to-opensearch.queue-url", sqs.createQueue("ferry-demo-inbox-events", 60, 5));
+        }
+        out.println(replicas + " replicas: one leader per pipeline (lock files in target/local-data/cluster)"
+                + (o.containsKey("ferry.s3-to-opensearch.queue-url") ? "; s3-to-opensearch through the SQS queue "
+                + o.get("ferry.s3-to-opensearch.queue-url") + ", filled by its leader's listing" : ""));
+        return o;
     }
 
     /**
@@ -156,14 +233,13 @@ public final class LocalMode {
     }
 
     public Outcome awaitAndSummarize(Session session) throws InterruptedException {
-        Runs runs = session.runs();
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!session.demos().stream().allMatch(d -> d.finished(runs))) {
+        while (!session.demos().stream().allMatch(d -> d.finished(session.finishedRuns()))) {
             if (System.nanoTime() > deadline) {
                 out.println("timed out after " + timeout.toSeconds() + " s waiting for the pipelines to finish");
                 break;
             }
-            for (RunAccount run : runs.active()) {
+            for (RunAccount run : session.activeRuns()) {
                 out.printf("  ... %s %s: read %,d written %,d duplicate %,d dead-lettered %,d (%.0f s)%n", run.pipeline(),
                         run.subject(), run.read(), run.written(), run.duplicate(), run.deadLettered(),
                         run.elapsed().toMillis() / 1000.0);
@@ -174,13 +250,13 @@ public final class LocalMode {
     }
 
     Outcome summarize(Session session) {
-        Runs runs = session.runs();
-        boolean finished = session.demos().stream().allMatch(d -> d.finished(runs));
+        List<RunAccount> all = session.finishedRuns();
+        boolean finished = session.demos().stream().allMatch(d -> d.finished(all));
         Map<String, long[]> rows = new LinkedHashMap<>();
         boolean ok = finished;
         for (PipelineDemo demo : session.demos()) {
             long[] row = new long[7]; // runs, read, written, duplicate, dead-lettered, failed runs, millis
-            for (RunAccount run : runs.finished()) {
+            for (RunAccount run : all) {
                 if (run.pipeline().equals(demo.pipeline())) {
                     row[0]++;
                     row[1] += run.read();

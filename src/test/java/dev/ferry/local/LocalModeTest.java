@@ -37,4 +37,33 @@ class LocalModeTest {
             }
         }
     }
+
+    /**
+     * {@code -Dferry.local.replicas=3}: three instances, one leader per pipeline, s3-to-opensearch through the embedded
+     * SQS queue: the summary balances over all of them, and each demo object was indexed once, by whichever replica.
+     */
+    @Test
+    void threeReplicasShareTheDemosAndStillAccountForEveryRecord() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        LocalMode local = new LocalMode(out, Duration.ofMinutes(5), 3);
+        try (LocalMode.Session session = local.start()) {
+            LocalMode.Outcome outcome = local.awaitAndSummarize(session);
+            String printed = captured.toString(StandardCharsets.UTF_8);
+            assertThat(outcome.ok()).as(printed).isTrue();
+            assertThat(session.replicas()).hasSize(3);
+            assertThat(printed).contains("3 replicas: one leader per pipeline").contains("through the SQS queue")
+                    .contains("Ferry replica 3:");
+            java.util.Map<String, Long> s3Runs = new java.util.HashMap<>();
+            for (dev.ferry.accounting.RunAccount run : session.finishedRuns()) {
+                if (run.pipeline().equals("s3-to-opensearch")) {
+                    s3Runs.merge(run.subject(), 1L, Long::sum);
+                }
+            }
+            assertThat(s3Runs).hasSize(S3ToOpenSearchDemo.OBJECTS).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1));
+            long[] row = outcome.perPipeline().get("s3-to-opensearch");
+            assertThat(row[2] + row[4]).isEqualTo((long) S3ToOpenSearchDemo.OBJECTS * S3ToOpenSearchDemo.DOCS_PER_OBJECT
+                    + S3ToOpenSearchDemo.BAD_LINES);
+        }
+    }
 }

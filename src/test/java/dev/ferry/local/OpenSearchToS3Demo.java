@@ -1,7 +1,6 @@
 package dev.ferry.local;
 
 import dev.ferry.accounting.RunAccount;
-import dev.ferry.accounting.Runs;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.OpenSearchNode;
 import dev.ferry.embedded.S3ProxyServer;
@@ -82,8 +81,8 @@ public final class OpenSearchToS3Demo implements PipelineDemo {
     }
 
     @Override
-    public boolean finished(Runs runs) {
-        return runs.finished().stream().anyMatch(r -> r.pipeline().equals(pipeline()) && r.status() != RunAccount.Status.RUNNING);
+    public boolean finished(java.util.List<RunAccount> finished) {
+        return finished.stream().anyMatch(r -> r.pipeline().equals(pipeline()) && r.status() != RunAccount.Status.RUNNING);
     }
 
     private static void send(HttpClient http, String method, String url, String body) throws Exception {

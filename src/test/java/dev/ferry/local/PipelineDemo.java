@@ -1,8 +1,9 @@
 package dev.ferry.local;
 
-import dev.ferry.accounting.Runs;
+import dev.ferry.accounting.RunAccount;
 import dev.ferry.embedded.EmbeddedServices;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +22,9 @@ public interface PipelineDemo {
      */
     Map<String, String> seed(EmbeddedServices services) throws Exception;
 
-    /** True once the pipeline has processed everything that was seeded (e.g. its expected runs have finished). */
-    boolean finished(Runs runs);
+    /**
+     * True once the pipeline has processed everything that was seeded (e.g. its expected runs have finished), judged
+     * from the finished runs of every replica.
+     */
+    boolean finished(List<RunAccount> finished);
 }

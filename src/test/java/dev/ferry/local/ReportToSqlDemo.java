@@ -2,7 +2,6 @@ package dev.ferry.local;
 
 import dev.ferry.Pipeline;
 import dev.ferry.accounting.RunAccount;
-import dev.ferry.accounting.Runs;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.report.ReportServer;
 
@@ -54,8 +53,8 @@ public final class ReportToSqlDemo implements PipelineDemo, AutoCloseable {
     }
 
     @Override
-    public boolean finished(Runs runs) {
-        return runs.finished().stream().filter(r -> r.pipeline().equals(pipeline()))
+    public boolean finished(java.util.List<RunAccount> finished) {
+        return finished.stream().filter(r -> r.pipeline().equals(pipeline()))
                 .filter(r -> r.status() == RunAccount.Status.SUCCEEDED).count() >= WINDOWS;
     }
 

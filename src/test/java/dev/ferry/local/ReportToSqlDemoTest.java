@@ -19,7 +19,7 @@ class ReportToSqlDemoTest {
             Map<String, String> settings = demo.seed(EmbeddedServices.shared()); // only adopts its own report server
             try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
                 Runs runs = ferry.bean("runs", Runs.class);
-                await().atMost(Duration.ofMinutes(2)).until(() -> demo.finished(runs));
+                await().atMost(Duration.ofMinutes(2)).until(() -> demo.finished(runs.finished()));
                 assertThat(runs.finished()).allSatisfy(r -> assertThat(r.unaccounted()).isZero());
                 assertThat(runs.finished().stream().mapToLong(r -> r.written()).sum()).isEqualTo(20_000);
             }

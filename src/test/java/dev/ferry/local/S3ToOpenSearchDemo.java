@@ -1,7 +1,6 @@
 package dev.ferry.local;
 
 import dev.ferry.accounting.RunAccount;
-import dev.ferry.accounting.Runs;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.OpenSearchNode;
 import dev.ferry.embedded.S3ProxyServer;
@@ -87,9 +86,9 @@ public final class S3ToOpenSearchDemo implements PipelineDemo {
 
     /** Finished when every seeded object has a run that balanced (and so was marked done). */
     @Override
-    public boolean finished(Runs runs) {
+    public boolean finished(java.util.List<RunAccount> finished) {
         Set<String> done = new java.util.HashSet<>();
-        for (RunAccount run : runs.finished()) {
+        for (RunAccount run : finished) {
             if (run.pipeline().equals(pipeline()) && run.status() == RunAccount.Status.SUCCEEDED) {
                 done.add(run.subject());
             }

@@ -22,8 +22,8 @@ class S3ToOpenSearchDemoTest {
         assertThat(demo.subjects()).hasSize(S3ToOpenSearchDemo.OBJECTS);
         try (FerryUnderTest ferry = FerryUnderTest.start(overrides)) {
             Runs runs = ferry.bean("runs", Runs.class);
-            assertThat(demo.finished(runs)).isFalse();
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> demo.finished(runs));
+            assertThat(demo.finished(runs.finished())).isFalse();
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> demo.finished(runs.finished()));
             PipelineMetrics m = runs.metrics();
             long docs = (long) S3ToOpenSearchDemo.OBJECTS * S3ToOpenSearchDemo.DOCS_PER_OBJECT;
             assertThat(m.value("s3-to-opensearch", PipelineMetrics.Count.READ)).isEqualTo(docs + S3ToOpenSearchDemo.BAD_LINES);
