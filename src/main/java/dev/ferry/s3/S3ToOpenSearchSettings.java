@@ -53,6 +53,7 @@ public final class S3ToOpenSearchSettings {
                 s -> s.matches("https?://[^/\\s]+/[^/\\s]+/[A-Za-z0-9_-]{1,80}(\\.fifo)?"),
                 "an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/ferry-inbox-events");
         v.require(PREFIX + "queue-consumers", s -> between(s, 1, 64), "a whole number from 1 to 64");
+        v.require(PREFIX + "queue-wait-seconds", s -> between(s, 0, 20), "seconds, 0 to 20 (SQS long polling)");
         v.require(PREFIX + "queue-visibility-seconds", s -> between(s, 10, 43_200), "seconds, 10 to 43200 (12 h)");
         v.require(PREFIX + "progress-every-seconds", s -> between(s, 1, 86_400), "seconds, 1 to 86400");
     }

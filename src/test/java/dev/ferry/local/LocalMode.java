@@ -185,6 +185,7 @@ public final class LocalMode {
             o.put("ferry.s3-to-opensearch.listing", "true");
             o.put("ferry.s3-to-opensearch.queue-enabled", "true");
             o.put("ferry.s3-to-opensearch.queue-url", sqs.createQueue("ferry-demo-inbox-events", 60, 5));
+            o.put("ferry.s3-to-opensearch.queue-wait-seconds", "2"); // Ctrl-C stops the replicas quickly
         }
         out.println(replicas + " replicas: one leader per pipeline (lock files in target/local-data/cluster)"
                 + (o.containsKey("ferry.s3-to-opensearch.queue-url") ? "; s3-to-opensearch through the SQS queue "

@@ -232,6 +232,7 @@ class S3ToOpenSearchQueueTest {
         s.put("ferry.s3-to-opensearch.queue-enabled", "true");
         s.put("ferry.s3-to-opensearch.queue-url", sqs.client().getQueueUrl(b -> b.queueName(queueName)).queueUrl());
         s.put("ferry.s3-to-opensearch.queue-visibility-seconds", Integer.toString(VISIBILITY_SECONDS));
+        s.put("ferry.s3-to-opensearch.queue-wait-seconds", "1"); // replicas stop within a second
         return s;
     }
 
