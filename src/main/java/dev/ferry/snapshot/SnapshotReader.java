@@ -240,8 +240,12 @@ public final class SnapshotReader {
     static void requireAllShards(JsonNode response, String what) {
         JsonNode shards = response.path("_shards");
         if (shards.path("failed").asInt(0) > 0) {
-            throw new OpenSearchReadException("shard failures while " + what + " (documents would be missing): "
-                    + shards.path("failures"));
+            JsonNode failures = shards.path("failures");
+            // a shard whose search context is gone: the point in time expired or was released under the reader
+            boolean pointInTimeGone = failures.toString().contains("search_context_missing_exception");
+            throw new OpenSearchReadException("shard failures while " + what + " (documents would be missing)"
+                    + (pointInTimeGone ? "; the point in time is gone (expired after its keep-alive, or released)" : "")
+                    + ": " + failures);
         }
     }
 
