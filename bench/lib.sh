@@ -100,6 +100,50 @@ bench_measure() {
   bench_record "$pipeline" "$tool" "$target" "$case" "$records" "$(bench_wall_s "$report")" "$(bench_rss_mb "$report")"
 }
 
+# --- OpenSearch and S3 helpers shared by the s3-to-opensearch benchmarks
+
+# bench_os_count <index>: exact document count after a refresh.
+bench_os_count() {
+  curl -fs -XPOST "$OPENSEARCH_URL/$1/_refresh" >/dev/null
+  curl -fs "$OPENSEARCH_URL/$1/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'
+}
+
+# bench_os_check <index> <expected>: exits unless the index holds exactly that many documents; then the index goes
+# (its merges must not run under the next tool measured).
+bench_os_check() {
+  local got; got=$(bench_os_count "$1")
+  if [[ "$got" != "$2" ]]; then bench_log "FAIL: $1 has $got documents, expected $2"; exit 1; fi
+  bench_log "$1: $got documents"
+  curl -fs -XDELETE "$OPENSEARCH_URL/$1" >/dev/null
+}
+
+# bench_os_warm_up <chunks dir>: the pre-chunked _bulk bodies (written for index bench-curl) into a scratch index,
+# then deleted, so the first tool measured does not pay for the node's warm-up.
+bench_os_warm_up() {
+  bench_log "warming OpenSearch up: $1/*.ndjson into a scratch index, then deleted"
+  ls "$1"/*.ndjson | xargs -P2 -I{} sh -c \
+    "sed 's/\"_index\":\"bench-curl\"/\"_index\":\"bench-warmup\"/' {} | curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @- '$OPENSEARCH_URL/_bulk'"
+  curl -fs -XDELETE "$OPENSEARCH_URL/bench-warmup" >/dev/null
+}
+
+# bench_s3_put <local file> <bucket>/<key>: one upload to the embedded S3 (curl's SigV4).
+bench_s3_put() {
+  curl -sf -XPUT --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$1" "$S3_ENDPOINT/$2" >/dev/null
+}
+
+# bench_ferry_s3_to_opensearch_env <bucket> <prefix> <index>: the KEY=VALUE settings of an s3-to-opensearch run
+# against the embedded services (one index, processed objects moved under processed/).
+bench_ferry_s3_to_opensearch_env() {
+  echo FERRY_S3_TO_OPENSEARCH_ENABLED=true \
+    FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
+    FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" \
+    FERRY_S3_TO_OPENSEARCH_BUCKET="$1" FERRY_S3_TO_OPENSEARCH_PREFIX="$2" FERRY_S3_TO_OPENSEARCH_PROCESSED_PREFIX=processed/ \
+    FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET="$1-dead-letters" \
+    FERRY_S3_TO_OPENSEARCH_INDEX="$3" FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false \
+    FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200
+}
+
 # Sum of Ferry's record counters for a pipeline, from /observe/metrics on a port.
 bench_ferry_accounted() {
   local port=$1 pipeline=$2
@@ -112,6 +156,7 @@ bench_ferry_accounted() {
 # metrics account for the expected number of records, then stops it with SIGTERM. Seconds run from process start
 # to the moment every record was accounted for (JVM start-up included); peak RSS covers the whole process.
 # Gives up after BENCH_FERRY_DEADLINE_S seconds (default 1800): log tail, Ferry stopped, return 1.
+# BENCH_FERRY_BIN runs another build's launcher instead (an A/B against an older commit: bench/ab-s3-to-opensearch.sh).
 bench_ferry_until() {
   local pipeline=$1 case=$2 target=$3 records=$4 expected=$5; shift 5
   local port report log start done_at="" accounted=0 timed_out=""
@@ -121,7 +166,7 @@ bench_ferry_until() {
   report="$BENCH_WORK/time-ferry-$case.txt"; log="$BENCH_WORK/ferry-$case.log"
   start=$(date +%s.%N)
   env "$@" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" \
-    /usr/bin/time -v -o "$report" target/ferry/bin/ferry > "$log" 2>&1 &
+    /usr/bin/time -v -o "$report" "${BENCH_FERRY_BIN:-target/ferry/bin/ferry}" > "$log" 2>&1 &
   local pid=$!
   BENCH_FERRY_PID=$pid # stopped by bench_stop_services if this script dies meanwhile
   while kill -0 "$pid" 2>/dev/null; do

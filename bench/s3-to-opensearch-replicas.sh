@@ -20,36 +20,21 @@ rm -f "$BENCH_WORK/$PIPELINE-runs.jsonl"
 bench_build
 bench_start_services s3 opensearch sqs
 
-count() {
-  curl -fs -XPOST "$OPENSEARCH_URL/$1/_refresh" >/dev/null
-  curl -fs "$OPENSEARCH_URL/$1/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'
-}
-check() { # exact count, then the index goes
-  local got; got=$(count "$1")
-  if [[ "$got" != "$RECORDS" ]]; then bench_log "FAIL: $1 has $got documents, expected $RECORDS"; exit 1; fi
-  bench_log "$1: $got documents"
-  curl -fs -XDELETE "$OPENSEARCH_URL/$1" >/dev/null
-}
+check() { bench_os_check "$1" "$RECORDS"; }
 
 bench_log "generating $RECORDS documents as 20 gzipped objects"
 S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
   java -cp "$BENCH_CP" dev.ferry.bench.S3ToOpenSearchBenchData "$DATA" "$RECORDS" bench-curl bench-replicas \
   staging/docs.ndjson.gz staging-20/ 20
 
-bench_log "warming OpenSearch up: the $RECORDS documents into a scratch index, then deleted"
-ls "$DATA"/chunks/*.ndjson | xargs -P2 -I{} sh -c \
-  "sed 's/\"_index\":\"bench-curl\"/\"_index\":\"bench-warmup\"/' {} | curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @- '$OPENSEARCH_URL/_bulk'"
-curl -fs -XDELETE "$OPENSEARCH_URL/bench-warmup" >/dev/null
+bench_os_warm_up "$DATA/chunks"
 
 # ElasticMQ answers the SQS query protocol without checking signatures
 QUEUE_URL=$(curl -fs "$SQS_ENDPOINT/?Action=CreateQueue&QueueName=bench-events&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=120" \
   | grep -o '<QueueUrl>[^<]*' | sed 's/<QueueUrl>//')
 bench_log "queue $QUEUE_URL"
 
-s3_put() { # <local file> <key in bench-replicas>
-  curl -sf -XPUT --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$1" "$S3_ENDPOINT/bench-replicas/$2" >/dev/null
-}
+s3_put() { bench_s3_put "$1" "bench-replicas/$2"; } # <local file> <key in bench-replicas>
 send_event() { # <key>: the ObjectCreated:Put notification S3 sends
   local body
   body="{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\",\"bucket\":{\"name\":\"bench-replicas\",\"arn\":\"arn:aws:s3:::bench-replicas\"},\"object\":{\"key\":\"$1\"}}}]}"
@@ -61,12 +46,8 @@ send_event() { # <key>: the ObjectCreated:Put notification S3 sends
 replicas() {
   local case=$1 n=$2 mode=$3 index=$4 prefix="in-$1-$RANDOM/"
   local ports=() pids=() i start done_at="" accounted port rss=0 r
-  local -a env_common=(FERRY_S3_TO_OPENSEARCH_ENABLED=true
-    FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY"
-    FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST"
-    FERRY_S3_TO_OPENSEARCH_BUCKET=bench-replicas FERRY_S3_TO_OPENSEARCH_PREFIX="$prefix" FERRY_S3_TO_OPENSEARCH_PROCESSED_PREFIX=processed/
-    FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET=bench-replicas-dead-letters
-    FERRY_S3_TO_OPENSEARCH_INDEX="$index" FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200)
+  local -a env_common
+  read -ra env_common <<< "$(bench_ferry_s3_to_opensearch_env bench-replicas "$prefix" "$index")"
   if [[ $mode == queue ]]; then
     env_common+=(FERRY_S3_TO_OPENSEARCH_LISTING=false FERRY_S3_TO_OPENSEARCH_QUEUE_ENABLED=true
       FERRY_S3_TO_OPENSEARCH_QUEUE_URL="$QUEUE_URL" FERRY_SQS_ENDPOINT="$SQS_ENDPOINT"

@@ -23,26 +23,12 @@ rm -f "$BENCH_WORK/$PIPELINE-runs.jsonl"
 bench_build
 bench_start_services s3 opensearch
 
-count() { # exact document count of an index after a refresh
-  curl -fs -XPOST "$OPENSEARCH_URL/$1/_refresh" >/dev/null
-  curl -fs "$OPENSEARCH_URL/$1/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'
-}
-check() { # exact count, then the index goes (its merges must not run under the next tool)
-  local got; got=$(count "$1")
-  if [[ "$got" != "$RECORDS" ]]; then bench_log "FAIL: $1 has $got documents, expected $RECORDS"; exit 1; fi
-  bench_log "$1: $got documents"
-  curl -fs -XDELETE "$OPENSEARCH_URL/$1" >/dev/null
-}
-
 bench_log "generating $RECORDS documents and uploading the gzipped object"
 S3_ENDPOINT=$S3_ENDPOINT S3_ACCESS_KEY=$S3_ACCESS_KEY S3_SECRET_KEY=$S3_SECRET_KEY \
   java -cp "$BENCH_CP" dev.ferry.bench.S3ToOpenSearchBenchData "$DATA" "$RECORDS" bench-curl bench-in incoming/docs.ndjson.gz \
   incoming-20/ 20
 
-bench_log "warming OpenSearch up: the $RECORDS documents into a scratch index, then deleted"
-ls "$DATA"/chunks/*.ndjson | xargs -P2 -I{} sh -c \
-  "sed 's/\"_index\":\"bench-curl\"/\"_index\":\"bench-warmup\"/' {} | curl -sf -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @- '$OPENSEARCH_URL/_bulk'"
-curl -fs -XDELETE "$OPENSEARCH_URL/bench-warmup" >/dev/null
+bench_os_warm_up "$DATA/chunks"
 
 # The transform case's routes: routes/ with the stock transform route replaced by the benchmark's.
 TRANSFORM_ROUTES="$PWD/$BENCH_WORK/transform-routes"
@@ -70,19 +56,11 @@ check_transform() { # the kept documents, spread over the monthly indices; then 
 }
 
 ferry_s3_env() { # <prefix> <index>
-  echo FERRY_S3_TO_OPENSEARCH_ENABLED=true \
-    FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" \
-    FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" \
-    FERRY_S3_TO_OPENSEARCH_BUCKET=bench-in FERRY_S3_TO_OPENSEARCH_PREFIX="$1" FERRY_S3_TO_OPENSEARCH_PROCESSED_PREFIX=processed/ \
-    FERRY_S3_TO_OPENSEARCH_DEAD_LETTER_BUCKET=bench-in-dead-letters \
-    FERRY_S3_TO_OPENSEARCH_INDEX="$2" FERRY_S3_TO_OPENSEARCH_INDEX_FROM_LINE=false \
-    FERRY_S3_TO_OPENSEARCH_POLL_DELAY_MS=200 ${FERRY_BENCH_ENV:-}
+  echo $(bench_ferry_s3_to_opensearch_env bench-in "$1" "$2") ${FERRY_BENCH_ENV:-}
 }
+s3_put() { bench_s3_put "$1" "bench-in/$2"; } # <local file> <key in bench-in>
+check() { bench_os_check "$1" "$RECORDS"; }
 
-s3_put() { # <local file> <key in bench-in>
-  curl -sf -XPUT --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" --aws-sigv4 "aws:amz:us-east-1:s3" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$1" "$S3_ENDPOINT/bench-in/$2" >/dev/null
-}
 s3_put "$DATA/docs.ndjson.gz" incoming-transform/docs.ndjson.gz
 settle() { sync; sleep 2; } # the previous tool's writes flushed, so no tool pays for another's disk writeback
 
