@@ -11,7 +11,7 @@ OTHER=$(cd "${1:?usage: bench/ab-s3-to-opensearch.sh <other checkout with target
 [[ -x "$OTHER/target/ferry/bin/ferry" ]] || { echo "no $OTHER/target/ferry/bin/ferry: build it there first" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-PIPELINE=s3-to-opensearch-ab
+PIPELINE=s3-to-opensearch # whose metrics count the documents
 RECORDS=${BENCH_RECORDS:-1000000}
 ROUNDS=${BENCH_ROUNDS:-3}
 DATA="$BENCH_WORK/s3os-ab"
@@ -26,24 +26,24 @@ bench_os_warm_up "$DATA/chunks"
 
 cpu_s() { awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$1"; }
 run() { # <A|B>
-  local side=$1 bin=target/ferry/bin/ferry prefix="in-$1-$RANDOM/"
+  local side=$1 bin=target/ferry/bin/ferry prefix="in-$1-$RANDOM/" index="bench-ab-${1,,}"
   [[ $side == B ]] && bin="$OTHER/target/ferry/bin/ferry"
   bench_s3_put "$DATA/docs.ndjson.gz" "bench-ab/${prefix}docs.ndjson.gz"
   sync; sleep 2
   # shellcheck disable=SC2046
   BENCH_FERRY_BIN="$bin" bench_ferry_until "$PIPELINE" "$side" opensearch "$RECORDS" "$RECORDS" \
-    $(bench_ferry_s3_to_opensearch_env bench-ab "$prefix" "bench-ab-$side") ${FERRY_BENCH_ENV:-}
-  bench_os_check "bench-ab-$side" "$RECORDS"
+    $(bench_ferry_s3_to_opensearch_env bench-ab "$prefix" "$index") ${FERRY_BENCH_ENV:-}
+  bench_os_check "$index" "$RECORDS"
   echo "$side $(tail -1 "$BENCH_WORK/$PIPELINE-runs.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])') \
-$(cpu_s "$BENCH_WORK/time-ferry-$side.txt") $(bench_rss_mb "$BENCH_WORK/time-ferry-$side.txt")" >> "$BENCH_WORK/$PIPELINE.txt"
+$(cpu_s "$BENCH_WORK/time-ferry-$side.txt") $(bench_rss_mb "$BENCH_WORK/time-ferry-$side.txt")" >> "$BENCH_WORK/ab-$PIPELINE.txt"
 }
 
-: > "$BENCH_WORK/$PIPELINE.txt"
+: > "$BENCH_WORK/ab-$PIPELINE.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
   bench_log "round $round"
   if (( round % 2 )); then run A; run B; else run B; run A; fi
 done
-python3 - "$BENCH_WORK/$PIPELINE.txt" "$OTHER" <<'PY'
+python3 - "$BENCH_WORK/ab-$PIPELINE.txt" "$OTHER" <<'PY'
 import statistics, subprocess, sys
 runs = [l.split() for l in open(sys.argv[1]) if l.strip()]
 rev = lambda d: subprocess.run(["git", "-C", d, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
