@@ -8,7 +8,9 @@
 # whose hash is there skipped), then Ferry again over the same window (every row a duplicate). All of it in
 # RTS_BENCH_ROUNDS rounds (default 2), each case keeping its fastest time. Run with: bench/run report-to-sql
 # Environment: RTS_BENCH_ROWS (default 1000000), RTS_BENCH_FERRY_ENV (extra KEY=VALUE settings for Ferry, e.g.
-# "FERRY_REPORT_TO_SQL_BATCH_SIZE=10000"; named in the RESULTS.md line).
+# "FERRY_REPORT_TO_SQL_BATCH_SIZE=10000"; named in the RESULTS.md line), RTS_BENCH_AB=<other checkout> (a regression
+# check: that checkout's build, target/ferry, also loads PostgreSQL in every round, in alternating order; its times
+# are printed at the end, as cases first-load-b and rerun-all-duplicates-b in the results).
 #
 # Fairness: every tool reads the same bytes (BOM, CRLF, quoted fields with line breaks) into a table with the same
 # ten typed columns as Ferry's target table and one unique index (Ferry: row_hash, its 16-byte content hash;
@@ -146,11 +148,22 @@ bench_ferry_until "$P" first-load h2 "$ROWS" "$ROWS" $(ferry_env "$H2_FERRY" sa 
 h2_sql "$H2_FERRY" "DELETE FROM report_to_sql_runs" >/dev/null   # forget the run: the next load reads it all again
 # shellcheck disable=SC2046
 bench_ferry_until "$P" rerun-all-duplicates h2 "$ROWS" "$ROWS" $(ferry_env "$H2_FERRY" sa "")
-# shellcheck disable=SC2046
-bench_ferry_until "$P" first-load postgresql "$ROWS" "$ROWS" $(ferry_env "jdbc:postgresql://${PG_BASE#postgresql://}/rts_ferry" "$PG_USER" "$PG_PASSWORD")
-psql_q rts_ferry "DELETE FROM report_to_sql_runs" >/dev/null
-# shellcheck disable=SC2046
-bench_ferry_until "$P" rerun-all-duplicates postgresql "$ROWS" "$ROWS" $(ferry_env "jdbc:postgresql://${PG_BASE#postgresql://}/rts_ferry" "$PG_USER" "$PG_PASSWORD")
+pg_ferry() { # <database> <case suffix> [launcher]: first load, then the all-duplicates rerun, into PostgreSQL
+  local url="jdbc:postgresql://${PG_BASE#postgresql://}/$1"
+  # shellcheck disable=SC2046
+  BENCH_FERRY_BIN="${3:-}" bench_ferry_until "$P" "first-load$2" postgresql "$ROWS" "$ROWS" $(ferry_env "$url" "$PG_USER" "$PG_PASSWORD")
+  psql_q "$1" "DELETE FROM report_to_sql_runs" >/dev/null
+  # shellcheck disable=SC2046
+  BENCH_FERRY_BIN="${3:-}" bench_ferry_until "$P" "rerun-all-duplicates$2" postgresql "$ROWS" "$ROWS" $(ferry_env "$url" "$PG_USER" "$PG_PASSWORD")
+}
+if [[ -z "${RTS_BENCH_AB:-}" ]]; then
+  pg_ferry rts_ferry ""
+else # the A/B check: another checkout's build loads the same report into its own database, first in even rounds
+  psql_q postgres "DROP DATABASE IF EXISTS rts_ferry_b" >/dev/null 2>&1
+  psql_q postgres "CREATE DATABASE rts_ferry_b" >/dev/null
+  if (( round % 2 )); then pg_ferry rts_ferry ""; pg_ferry rts_ferry_b -b "$RTS_BENCH_AB/target/ferry/bin/ferry"
+  else pg_ferry rts_ferry_b -b "$RTS_BENCH_AB/target/ferry/bin/ferry"; pg_ferry rts_ferry ""; fi
+fi
 
 # ---------------------------------------------------------------- same rows everywhere?
 check() { # <label> <count> <distinct ids> <sum quantity> <empty notes>
@@ -194,5 +207,9 @@ print(f"| 1M rows (114 MiB CSV, NTLM): first load, then all duplicates{'; Ferry 
       f" | H2 CSVREAD {h2:.1f} s (Ferry {f_h2 / h2:.2f}x), deduplicating {h2d:.1f} s (Ferry {f_h2 / h2d:.2f}x);"
       f" PostgreSQL COPY {pg:.1f} s (Ferry {f_pg / pg:.2f}x), deduplicating {pgd:.1f} s (Ferry {f_pg / pgd:.2f}x)"
       f" | Ferry {rss:.0f} MB |")
+if ("ferry", "postgresql", "first-load-b") in runs:
+    fb, db = s("ferry", "postgresql", "first-load-b"), s("ferry", "postgresql", "rerun-all-duplicates-b")
+    print(f"A/B against {os.environ['RTS_BENCH_AB']}: PostgreSQL first load {f_pg:.1f} s (this build) vs {fb:.1f} s,"
+          f" rerun {d_pg:.1f} s vs {db:.1f} s", file=sys.stderr)
 PY
 bench_finish "$P" "| $(date +%Y-%m-%d) | report-to-sql $(cat "$WORK/summary.txt")"
