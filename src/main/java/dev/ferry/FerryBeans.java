@@ -3,6 +3,7 @@ package dev.ferry;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ferry.cluster.Leadership;
+import dev.ferry.config.AwsSettings;
 import dev.ferry.config.Setting;
 import dev.ferry.accounting.PipelineMetrics;
 import dev.ferry.accounting.ResidentMemoryGauge;
@@ -25,11 +26,7 @@ import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -136,22 +133,16 @@ public class FerryBeans implements CamelConfiguration {
 
     static S3Client s3Client(PropertiesComponent pc) {
         S3ClientBuilder builder = S3Client.builder()
-                .region(Region.of(Setting.required(pc, "ferry.s3.region")))
+                .region(AwsSettings.region(pc, "ferry.s3"))
+                .credentialsProvider(AwsSettings.credentials(pc, "ferry.s3"))
                 .forcePathStyle(Boolean.parseBoolean(Setting.required(pc, "ferry.s3.path-style")));
-        String endpoint = Setting.optional(pc, "ferry.s3.endpoint");
+        URI endpoint = AwsSettings.endpoint(pc, "ferry.s3");
         if (endpoint != null) {
-            builder.endpointOverride(URI.create(endpoint));
+            builder.endpointOverride(endpoint);
         }
         String socketTimeout = Setting.optional(pc, "ferry.s3.socket-timeout-ms");
         if (socketTimeout != null) { // a read that waits longer counts as broken: s3-to-opensearch then resumes it
             builder.httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofMillis(Long.parseLong(socketTimeout))));
-        }
-        String accessKey = Setting.optional(pc, "ferry.s3.access-key");
-        if (accessKey != null) {
-            builder.credentialsProvider(StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(accessKey, Setting.required(pc, "ferry.s3.secret-key"))));
-        } else {
-            builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
     }

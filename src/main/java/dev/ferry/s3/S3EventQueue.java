@@ -6,10 +6,10 @@ import dev.ferry.Pipeline;
 import dev.ferry.accounting.PipelineMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.aws2.sqs.Sqs2Constants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -92,7 +92,7 @@ public final class S3EventQueue {
      */
     public List<String> objects(Exchange exchange) {
         String body = exchange.getMessage().getBody(String.class);
-        String messageId = exchange.getMessage().getHeader("CamelAwsSqsMessageId", "?", String.class);
+        String messageId = exchange.getMessage().getHeader(Sqs2Constants.MESSAGE_ID, "?", String.class);
         List<String> keys = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
         JsonNode message;
@@ -166,10 +166,7 @@ public final class S3EventQueue {
                 s3.headObject(b -> b.bucket(bucket).key(key));
                 counter(Outcome.INDEXED).increment();
                 keys.add(key);
-            } catch (NoSuchKeyException e) {
-                count(Outcome.GONE, messageId, bucket + '/' + key,
-                        "no longer in the bucket (done already, by this or another replica, or deleted)");
-            } catch (S3Exception e) {
+            } catch (S3Exception e) { // NoSuchKeyException too; a HEAD's 404 comes without that type
                 if (e.statusCode() != 404) {
                     throw e; // S3 failing: the message stays in the queue and comes back
                 }

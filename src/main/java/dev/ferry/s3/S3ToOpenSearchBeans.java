@@ -6,11 +6,7 @@ import dev.ferry.opensearch.OpenSearchConnection;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
-import dev.ferry.config.Setting;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+import dev.ferry.config.AwsSettings;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
@@ -92,15 +88,13 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
 
     /** The SQS client of {@code ferry.sqs.*} (an endpoint, e.g. ElasticMQ's, a region, keys or the default chain). */
     static SqsClient sqsClient(org.apache.camel.spi.PropertiesComponent pc) {
-        SqsClientBuilder builder = SqsClient.builder().region(Region.of(Setting.required(pc, "ferry.sqs.region")));
-        String endpoint = Setting.optional(pc, "ferry.sqs.endpoint");
+        SqsClientBuilder builder = SqsClient.builder()
+                .region(AwsSettings.region(pc, "ferry.sqs"))
+                .credentialsProvider(AwsSettings.credentials(pc, "ferry.sqs"));
+        URI endpoint = AwsSettings.endpoint(pc, "ferry.sqs");
         if (endpoint != null) {
-            builder.endpointOverride(URI.create(endpoint));
+            builder.endpointOverride(endpoint);
         }
-        String accessKey = Setting.optional(pc, "ferry.sqs.access-key");
-        builder.credentialsProvider(accessKey != null
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, Setting.required(pc, "ferry.sqs.secret-key")))
-                : DefaultCredentialsProvider.builder().build());
         return builder.build();
     }
 

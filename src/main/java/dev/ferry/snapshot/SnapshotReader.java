@@ -41,6 +41,9 @@ import java.util.List;
  */
 public final class SnapshotReader {
 
+    /** What a failure says when the point in time behind it no longer exists. */
+    static final String POINT_IN_TIME_GONE = "the point in time is gone (expired after its keep-alive, or released)";
+
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotReader.class);
     static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
@@ -208,8 +211,7 @@ public final class SnapshotReader {
             }
             String host = r.request().uri().getAuthority();
             throw new OpenSearchReadException("OpenSearch " + host + " answered " + r.statusCode() + " to a page of slice "
-                    + slice + (r.statusCode() == 404 ? " (the point in time is gone: expired after its keep-alive, or"
-                    + " released)" : "") + ": " + text, r.statusCode());
+                    + slice + (r.statusCode() == 404 ? " (" + POINT_IN_TIME_GONE + ")" : "") + ": " + text, r.statusCode());
         }
         return new PageBody(r.body(), r.headers().firstValueAsLong("content-length").orElse(-1));
     }
@@ -244,7 +246,7 @@ public final class SnapshotReader {
             // a shard whose search context is gone: the point in time expired or was released under the reader
             boolean pointInTimeGone = failures.toString().contains("search_context_missing_exception");
             throw new OpenSearchReadException("shard failures while " + what + " (documents would be missing)"
-                    + (pointInTimeGone ? "; the point in time is gone (expired after its keep-alive, or released)" : "")
+                    + (pointInTimeGone ? "; " + POINT_IN_TIME_GONE : "")
                     + ": " + failures);
         }
     }

@@ -51,7 +51,7 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
                         snapshot.plan().slices());
                 if (expected < 0) {
                     throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice
-                            + ": the point in time is gone (expired after its keep-alive, or released)");
+                            + ": " + SnapshotReader.POINT_IN_TIME_GONE);
                 }
             }
             if (read < expected) {
@@ -105,7 +105,7 @@ public final class SnapshotSlice implements Iterator<SnapshotPage>, Closeable {
             // page was being searched can answer with fewer hits than asked instead of 404: say so when it is gone.
             throw new IllegalStateException("ferry-snapshot:" + snapshot.index() + " slice " + slice + " ended after "
                     + (read + docs.size()) + " documents, but its point in time counts " + expected
-                    + (pointInTimeGone() ? "; the point in time is gone (expired after its keep-alive, or released)" : "")
+                    + (pointInTimeGone() ? "; " + SnapshotReader.POINT_IN_TIME_GONE : "")
                     + ": the snapshot is not complete");
         }
         read += docs.size();
