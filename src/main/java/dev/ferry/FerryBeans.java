@@ -30,7 +30,6 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -132,14 +131,8 @@ public class FerryBeans implements CamelConfiguration {
     }
 
     static S3Client s3Client(PropertiesComponent pc) {
-        S3ClientBuilder builder = S3Client.builder()
-                .region(AwsSettings.region(pc, "ferry.s3"))
-                .credentialsProvider(AwsSettings.credentials(pc, "ferry.s3"))
+        S3ClientBuilder builder = AwsSettings.configure(S3Client.builder(), pc, "ferry.s3")
                 .forcePathStyle(Boolean.parseBoolean(Setting.required(pc, "ferry.s3.path-style")));
-        URI endpoint = AwsSettings.endpoint(pc, "ferry.s3");
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
         String socketTimeout = Setting.optional(pc, "ferry.s3.socket-timeout-ms");
         if (socketTimeout != null) { // a read that waits longer counts as broken: s3-to-opensearch then resumes it
             builder.httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofMillis(Long.parseLong(socketTimeout))));

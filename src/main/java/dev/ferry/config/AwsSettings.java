@@ -2,9 +2,9 @@ package dev.ferry.config;
 
 import org.apache.camel.spi.PropertiesComponent;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.regions.Region;
 
 import java.net.URI;
@@ -19,20 +19,17 @@ public final class AwsSettings {
     private AwsSettings() {
     }
 
-    public static Region region(PropertiesComponent pc, String prefix) {
-        return Region.of(Setting.required(pc, prefix + ".region"));
-    }
-
-    /** The endpoint to use instead of AWS's, or null. */
-    public static URI endpoint(PropertiesComponent pc, String prefix) {
-        String endpoint = Setting.optional(pc, prefix + ".endpoint");
-        return endpoint == null ? null : URI.create(endpoint);
-    }
-
-    public static AwsCredentialsProvider credentials(PropertiesComponent pc, String prefix) {
+    /** Sets region, credentials and (when one is set) the endpoint of {@code prefix} on an AWS client builder. */
+    public static <B extends AwsClientBuilder<B, ?>> B configure(B builder, PropertiesComponent pc, String prefix) {
+        builder.region(Region.of(Setting.required(pc, prefix + ".region")));
         String accessKey = Setting.optional(pc, prefix + ".access-key");
-        return accessKey != null
+        builder.credentialsProvider(accessKey != null
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, Setting.required(pc, prefix + ".secret-key")))
-                : DefaultCredentialsProvider.builder().build();
+                : DefaultCredentialsProvider.builder().build());
+        String endpoint = Setting.optional(pc, prefix + ".endpoint");
+        if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        return builder;
     }
 }

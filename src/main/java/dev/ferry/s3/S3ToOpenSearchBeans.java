@@ -9,9 +9,7 @@ import org.apache.camel.PropertyInject;
 import dev.ferry.config.AwsSettings;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 
-import java.net.URI;
 
 /**
  * Binds the s3-to-opensearch beans the routes in {@code routes/s3-to-opensearch.camel.yaml} call, from
@@ -88,14 +86,7 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
 
     /** The SQS client of {@code ferry.sqs.*} (an endpoint, e.g. ElasticMQ's, a region, keys or the default chain). */
     static SqsClient sqsClient(org.apache.camel.spi.PropertiesComponent pc) {
-        SqsClientBuilder builder = SqsClient.builder()
-                .region(AwsSettings.region(pc, "ferry.sqs"))
-                .credentialsProvider(AwsSettings.credentials(pc, "ferry.sqs"));
-        URI endpoint = AwsSettings.endpoint(pc, "ferry.sqs");
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
-        return builder.build();
+        return AwsSettings.configure(SqsClient.builder(), pc, "ferry.sqs").build();
     }
 
     private static String blankToNull(String value) {

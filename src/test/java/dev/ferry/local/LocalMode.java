@@ -235,7 +235,7 @@ public final class LocalMode {
 
     public Outcome awaitAndSummarize(Session session) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!session.demos().stream().allMatch(d -> d.finished(session.finishedRuns()))) {
+        while (!allFinished(session)) {
             if (System.nanoTime() > deadline) {
                 out.println("timed out after " + timeout.toSeconds() + " s waiting for the pipelines to finish");
                 break;
@@ -248,6 +248,12 @@ public final class LocalMode {
             Thread.sleep(PROGRESS_EVERY.toMillis());
         }
         return summarize(session);
+    }
+
+    /** Every demo done, judged once from every replica's finished runs. */
+    private static boolean allFinished(Session session) {
+        List<RunAccount> finished = session.finishedRuns();
+        return session.demos().stream().allMatch(d -> d.finished(finished));
     }
 
     Outcome summarize(Session session) {
