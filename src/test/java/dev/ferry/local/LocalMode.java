@@ -121,7 +121,7 @@ public final class LocalMode {
     }
 
     /** What the demos' runs came to: one summary row per pipeline. */
-    public record Outcome(boolean ok, Map<String, long[]> perPipeline) {
+    public record Outcome(boolean ok, Map<String, PipelineTotals> perPipeline) {
     }
 
     public Session start() throws Exception {
@@ -259,33 +259,50 @@ public final class LocalMode {
     Outcome summarize(Session session) {
         List<RunAccount> all = session.finishedRuns();
         boolean finished = session.demos().stream().allMatch(d -> d.finished(all));
-        Map<String, long[]> rows = new LinkedHashMap<>();
+        Map<String, PipelineTotals> rows = new LinkedHashMap<>();
         boolean ok = finished;
         for (PipelineDemo demo : session.demos()) {
-            long[] row = new long[7]; // runs, read, written, duplicate, dead-lettered, failed runs, millis
-            for (RunAccount run : all) {
-                if (run.pipeline().equals(demo.pipeline())) {
-                    row[0]++;
-                    row[1] += run.read();
-                    row[2] += run.written();
-                    row[3] += run.duplicate();
-                    row[4] += run.deadLettered();
-                    row[5] += run.status() == RunAccount.Status.FAILED ? 1 : 0;
-                    row[6] += run.elapsed().toMillis();
-                }
-            }
-            ok &= row[5] == 0 && row[1] == row[2] + row[3] + row[4];
-            rows.put(demo.pipeline(), row);
+            PipelineTotals totals = PipelineTotals.of(demo.pipeline(), all);
+            ok &= totals.failedRuns() == 0 && totals.balanced();
+            rows.put(demo.pipeline(), totals);
         }
         out.println();
         out.println("Summary");
-        out.printf("  %-18s %5s %12s %12s %10s %14s %7s %8s%n", "pipeline", "runs", "records in", "written",
-                "duplicate", "dead-lettered", "failed", "seconds");
-        rows.forEach((pipeline, r) -> out.printf("  %-18s %5d %,12d %,12d %,10d %,14d %7d %8.1f%n", pipeline, r[0], r[1],
-                r[2], r[3], r[4], r[5], r[6] / 1000.0));
-        out.println(ok ? "  every record accounted for (in = written + duplicate + dead-lettered)"
+        out.printf("  %-18s %5s %12s %12s %10s %10s %14s %7s %8s%n", "pipeline", "runs", "records in", "written",
+                "duplicate", "filtered", "dead-lettered", "failed", "seconds");
+        rows.forEach((pipeline, t) -> out.printf("  %-18s %5d %,12d %,12d %,10d %,10d %,14d %7d %8.1f%n", pipeline,
+                t.runs(), t.read(), t.written(), t.duplicate(), t.filtered(), t.deadLettered(), t.failedRuns(),
+                t.millis() / 1000.0));
+        out.println(ok ? "  every record accounted for (in = written + duplicate + filtered + dead-lettered)"
                 : "  NOT OK: a run failed, did not finish, or did not account for every record (see the log above)");
         return new Outcome(ok, rows);
+    }
+
+    /** One pipeline's finished runs added up: one row of the summary. */
+    public record PipelineTotals(long runs, long read, long written, long duplicate, long filtered, long deadLettered,
+                                 long failedRuns, long millis) {
+
+        static PipelineTotals of(String pipeline, List<RunAccount> finished) {
+            long runs = 0, read = 0, written = 0, duplicate = 0, filtered = 0, deadLettered = 0, failed = 0, millis = 0;
+            for (RunAccount run : finished) {
+                if (run.pipeline().equals(pipeline)) {
+                    runs++;
+                    read += run.read();
+                    written += run.written();
+                    duplicate += run.duplicate();
+                    filtered += run.filtered();
+                    deadLettered += run.deadLettered();
+                    failed += run.status() == RunAccount.Status.FAILED ? 1 : 0;
+                    millis += run.elapsed().toMillis();
+                }
+            }
+            return new PipelineTotals(runs, read, written, duplicate, filtered, deadLettered, failed, millis);
+        }
+
+        /** Every record read ended written, duplicate, filtered or dead-lettered. */
+        boolean balanced() {
+            return read == written + duplicate + filtered + deadLettered;
+        }
     }
 
     private static Map<String, String> baseOverrides(EmbeddedServices services) throws java.io.IOException {

@@ -30,9 +30,9 @@ class LocalModeTest {
                             + config.get("ferry.s3.secret-key"))
                     .contains("password " + config.get("ferry.report-to-sql.password"));
             for (PipelineDemo demo : session.demos()) {
-                long[] row = outcome.perPipeline().get(demo.pipeline());
-                assertThat(row[0]).as("runs of " + demo.pipeline()).isPositive();
-                assertThat(row[1]).as("records in, " + demo.pipeline()).isPositive();
+                LocalMode.PipelineTotals row = outcome.perPipeline().get(demo.pipeline());
+                assertThat(row.runs()).as("runs of " + demo.pipeline()).isPositive();
+                assertThat(row.read()).as("records in, " + demo.pipeline()).isPositive();
                 assertThat(printed).contains(demo.pipeline());
             }
         }
@@ -61,8 +61,8 @@ class LocalModeTest {
                 }
             }
             assertThat(s3Runs).hasSize(S3ToOpenSearchDemo.OBJECTS).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1));
-            long[] row = outcome.perPipeline().get("s3-to-opensearch");
-            assertThat(row[2] + row[4]).isEqualTo((long) S3ToOpenSearchDemo.OBJECTS * S3ToOpenSearchDemo.DOCS_PER_OBJECT
+            LocalMode.PipelineTotals row = outcome.perPipeline().get("s3-to-opensearch");
+            assertThat(row.written() + row.deadLettered()).isEqualTo((long) S3ToOpenSearchDemo.OBJECTS * S3ToOpenSearchDemo.DOCS_PER_OBJECT
                     + S3ToOpenSearchDemo.BAD_LINES);
         }
     }
