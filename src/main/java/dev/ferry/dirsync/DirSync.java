@@ -7,7 +7,9 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -61,6 +63,8 @@ public final class DirSync {
     private static final long SAVE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int SAVE_EVERY_FILES = 500;
     private static final int FAILURES_IN_REASON = 20;
+    /** S3's longest object key, in UTF-8 bytes. */
+    static final int MAX_KEY_BYTES = 1024;
 
     private final DirToS3Settings settings;
     private final S3Client s3;
@@ -101,8 +105,10 @@ public final class DirSync {
         final AtomicLong wouldUpload = new AtomicLong();
         final AtomicLong wouldUploadBytes = new AtomicLong();
         final AtomicLong deleted = new AtomicLong();
+        final AtomicLong deleteRequests = new AtomicLong();
         final AtomicLong heads = new AtomicLong();
         final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<String> deleteFailures = new ConcurrentLinkedQueue<>();
         private final AtomicInteger sinceSave = new AtomicInteger();
         private volatile long lastSave = System.nanoTime();
 
@@ -117,11 +123,15 @@ public final class DirSync {
         public long wouldUpload() { return wouldUpload.get(); }
         public long wouldUploadBytes() { return wouldUploadBytes.get(); }
         public long deleted() { return deleted.get(); }
+        /** DeleteObjects requests made: one per delete-batch keys. */
+        public long deleteRequests() { return deleteRequests.get(); }
         /** HEAD requests made: one per object that the state does not know and that might equal its file. */
         public long heads() { return heads.get(); }
         public List<String> plannedDeletes() { return deletes; }
         /** "path: reason" for each failed file. */
         public List<String> failures() { return List.copyOf(failures); }
+        /** "could not delete s3://...: reason" for each key S3 did not delete. */
+        public List<String> deleteFailures() { return List.copyOf(deleteFailures); }
 
         void failed(String what) {
             failures.add(what);
@@ -265,7 +275,14 @@ public final class DirSync {
                             return FileVisitResult.CONTINUE;
                         }
                         sync.mirrored.add(rel);
-                        files.add(new SyncFile(rel, file, settings.prefix() + rel, target.size(),
+                        String key = settings.prefix() + rel;
+                        int keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                        if (keyBytes > MAX_KEY_BYTES) {
+                            sync.failed("cannot upload " + file + ": its key is " + keyBytes + " bytes (UTF-8), longer"
+                                    + " than S3's limit of " + MAX_KEY_BYTES + " (shorten the path or the prefix)");
+                            return FileVisitResult.CONTINUE;
+                        }
+                        files.add(new SyncFile(rel, file, key, target.size(),
                                 target.lastModifiedTime().to(TimeUnit.NANOSECONDS), ctimeNanos(file)));
                         return FileVisitResult.CONTINUE;
                     }
@@ -456,14 +473,19 @@ public final class DirSync {
         SyncFile f = exchange.getProperty(FILE_PROPERTY, SyncFile.class);
         String reason = e instanceof FileChangedDuringUploadException ? e.getMessage() + ", on every attempt"
                 : e instanceof UnreadableFileException ? e.getMessage()
+                : e instanceof S3Exception s3e && f != null ? f.getPath() + ": S3 refused s3://" + settings.bucket() + "/"
+                        + f.getKey() + " (" + s3Refusal(s3e) + ")"
                 : (f == null ? "" : f.getPath() + ": ") + e;
         sync.failed(reason);
     }
 
     // ------------------------------------------------------------------------------------------------- deletes and end
 
-    /** The keys to delete: only with delete=true, not in a dry run, and only when every file went up. */
-    public List<String> deletions(Exchange exchange) {
+    /**
+     * The keys to delete, in groups of delete-batch (one DeleteObjects request each): only with delete=true, not in a
+     * dry run, and only when every file went up.
+     */
+    public List<List<String>> deletions(Exchange exchange) {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
         if (!settings.delete() || sync.deletes.isEmpty()) {
             return List.of();
@@ -477,13 +499,42 @@ public final class DirSync {
                     sync.deletes.size(), sync.failures.size());
             return List.of();
         }
-        return sync.deletes;
+        List<List<String>> batches = new ArrayList<>();
+        for (int from = 0; from < sync.deletes.size(); from += settings.deleteBatch()) {
+            batches.add(sync.deletes.subList(from, Math.min(sync.deletes.size(), from + settings.deleteBatch())));
+        }
+        return batches;
     }
 
-    public void deleted(Exchange exchange) {
+    /**
+     * After one DeleteObjects request: the keys S3 deleted are counted; a key it could not delete (its per-key error:
+     * access denied, a lock) is named in the run's failure, and the next sync plans it again.
+     */
+    public void deleted(Exchange exchange) throws org.apache.camel.InvalidPayloadException {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
-        sync.deleted.incrementAndGet();
-        metrics.deleted(1);
+        DeleteObjectsResponse response = exchange.getMessage().getMandatoryBody(DeleteObjectsResponse.class);
+        sync.deleteRequests.incrementAndGet();
+        sync.deleted.addAndGet(response.deleted().size());
+        metrics.deleted(response.deleted().size());
+        for (S3Error error : response.errors()) {
+            String what = "could not delete s3://" + settings.bucket() + "/" + error.key() + ": " + error.code()
+                    + (error.message() == null ? "" : " (" + error.message() + ")");
+            sync.deleteFailures.add(what);
+            LOG.warn("dir-to-s3 delete failed: {}", what);
+        }
+    }
+
+    /**
+     * True when S3 refused one file's request for what that request holds (400 Bad Request: a key too long or not
+     * allowed by the store, 411, 413 too large), not for its credentials, its bucket or its health: that file fails
+     * with S3's reason and the sync goes on. Anything else from S3 is retried and then fails the whole sync.
+     */
+    public boolean refusedByS3(Exchange exchange) {
+        S3Exception e = exchange.getException(S3Exception.class);
+        if (e == null) {
+            e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, S3Exception.class);
+        }
+        return e != null && (e.statusCode() == 400 || e.statusCode() == 411 || e.statusCode() == 413);
     }
 
     /** Saves the state and closes the run: SUCCEEDED when it balances and no file failed, FAILED naming the files. */
@@ -496,16 +547,22 @@ public final class DirSync {
             }
             RunAccount run = sync.run;
             LOG.info("dir-to-s3 {}: {} file(s) seen, uploaded {} ({} bytes), unchanged {}, filtered {}, failed {};"
-                            + " deleted {}{}; {} HEAD request(s)",
+                            + " deleted {} in {} request(s){}{}; {} HEAD request(s)",
                     settings.dryRun() ? "dry run, nothing changed" : "sync done", run.read(), sync.uploaded.get(),
                     sync.uploadedBytes.get(), run.duplicate(), run.filtered(), run.deadLettered(), sync.deleted.get(),
+                    sync.deleteRequests.get(), sync.deleteFailures.isEmpty() ? "" : " (" + sync.deleteFailures.size() + " could not be deleted)",
                     settings.dryRun() ? "; would upload " + sync.wouldUpload.get() + " file(s) ("
                             + sync.wouldUploadBytes.get() + " bytes) and delete " + (settings.delete() ? sync.deletes.size() : 0)
                             + " object(s)" : "", sync.heads.get());
-            if (!sync.failures.isEmpty()) {
-                List<String> named = sync.failures.stream().limit(FAILURES_IN_REASON).toList();
-                return runs.fail(run, sync.failures.size() + " file(s) failed: " + String.join("; ", named)
-                        + (sync.failures.size() > named.size() ? "; ..." : ""));
+            if (!sync.failures.isEmpty() || !sync.deleteFailures.isEmpty()) {
+                List<String> reasons = new ArrayList<>();
+                if (!sync.failures.isEmpty()) {
+                    reasons.add(sync.failures.size() + " file(s) failed: " + named(sync.failures));
+                }
+                if (!sync.deleteFailures.isEmpty()) {
+                    reasons.add(sync.deleteFailures.size() + " delete(s) failed: " + named(sync.deleteFailures));
+                }
+                return runs.fail(run, String.join("; and ", reasons));
             }
             return runs.finish(run);
         } finally {
@@ -557,6 +614,20 @@ public final class DirSync {
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
+
+    /** The first FAILURES_IN_REASON of these, joined, with "..." for the rest. */
+    private static String named(java.util.Collection<String> failures) {
+        List<String> named = failures.stream().limit(FAILURES_IN_REASON).toList();
+        return String.join("; ", named) + (failures.size() > named.size() ? "; ..." : "");
+    }
+
+    /** S3's error code, HTTP status and message, without the SDK's request ids. */
+    private static String s3Refusal(S3Exception e) {
+        var details = e.awsErrorDetails();
+        String code = details == null || details.errorCode() == null ? "HTTP" : details.errorCode();
+        String message = details == null ? null : details.errorMessage();
+        return code + " " + e.statusCode() + (message == null || message.isBlank() ? "" : ": " + message);
+    }
 
     /** The failure under Camel's wrappers (the parallel split's "Multicast processing failed ..."). */
     private static String rootCause(Throwable e) {

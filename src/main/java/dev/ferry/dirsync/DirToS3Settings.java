@@ -12,7 +12,7 @@ import java.util.List;
  * at start-up when the pipeline is enabled.
  */
 public record DirToS3Settings(Path sourceDir, List<String> include, List<String> exclude, String bucket, String prefix,
-                              boolean delete, int maxDelete, boolean dryRun, boolean oneShot, int parallelUploads,
+                              boolean delete, int maxDelete, int deleteBatch, boolean dryRun, boolean oneShot, int parallelUploads,
                               long multipartThreshold, long multipartPartBytes, Path stateDir, int watchMaxFiles,
                               long watchMaxWaitMs) {
 
@@ -28,6 +28,8 @@ public record DirToS3Settings(Path sourceDir, List<String> include, List<String>
         v.optional(PREFIX + "prefix", s -> !s.startsWith("/"), "empty (the bucket root) or a key prefix without a leading /");
         v.require(PREFIX + "delete", SettingsValidator::isBooleanValue, "true or false");
         v.require(PREFIX + "max-delete", s -> between(s, 0, Integer.MAX_VALUE), "a whole number >= 0");
+        v.require(PREFIX + "delete-batch", s -> between(s, 1, 1000),
+                "a whole number from 1 to 1000 (S3's most keys in one DeleteObjects request)");
         v.require(PREFIX + "dry-run", SettingsValidator::isBooleanValue, "true or false");
         v.require(PREFIX + "one-shot", SettingsValidator::isBooleanValue, "true or false");
         v.require(PREFIX + "schedule", s -> s.trim().split("\\s+").length >= 6,
@@ -71,7 +73,8 @@ public record DirToS3Settings(Path sourceDir, List<String> include, List<String>
         prefix = prefix == null ? "" : prefix.endsWith("/") ? prefix : prefix + "/";
         return new DirToS3Settings(Path.of(get(pc, "source-dir")), globs(optional(pc, "include")),
                 globs(optional(pc, "exclude")), get(pc, "bucket"), prefix, Boolean.parseBoolean(get(pc, "delete")),
-                Integer.parseInt(get(pc, "max-delete")), Boolean.parseBoolean(get(pc, "dry-run")),
+                Integer.parseInt(get(pc, "max-delete")),
+                Integer.parseInt(get(pc, "delete-batch")), Boolean.parseBoolean(get(pc, "dry-run")),
                 Boolean.parseBoolean(get(pc, "one-shot")), Integer.parseInt(get(pc, "parallel-uploads")),
                 Long.parseLong(get(pc, "multipart-threshold")), Long.parseLong(get(pc, "multipart-part-bytes")),
                 Path.of(get(pc, "state-dir")), Integer.parseInt(get(pc, "watch-max-files")),

@@ -26,13 +26,19 @@ final class DirToS3Fixture {
 
     private static final AtomicInteger SEQ = new AtomicInteger();
 
-    final S3ProxyServer s3 = EmbeddedServices.shared().s3();
+    final S3ProxyServer s3;
     final String bucket;
     final String prefix = "site/";
     final Path source;
     final Path stateDir;
 
     DirToS3Fixture(Path work, String name) throws IOException {
+        this(work, name, EmbeddedServices.shared().s3());
+    }
+
+    /** Against another S3Proxy than the shared one (one with other limits). */
+    DirToS3Fixture(Path work, String name, S3ProxyServer s3) throws IOException {
+        this.s3 = s3;
         this.bucket = ("d-" + name + "-" + SEQ.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 1_000_000, 36))
                 .toLowerCase(Locale.ROOT);
         s3.client().createBucket(b -> b.bucket(bucket));

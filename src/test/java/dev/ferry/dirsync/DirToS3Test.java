@@ -2,6 +2,7 @@ package dev.ferry.dirsync;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.accounting.RunAccount;
+import dev.ferry.embedded.S3ProxyServer;
 import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -100,6 +101,8 @@ class DirToS3Test {
             assertThat(third.duplicate()).as("everything else, the touched file included").isEqualTo(expected.size() - 3);
             assertThat(third.read()).isEqualTo(third.written() + third.duplicate() + third.filtered() + third.deadLettered());
             assertThat(sync.deleted()).as("rename-me.txt and delete-me.txt").isEqualTo(2);
+            assertThat(sync.deleteRequests()).as("both in one DeleteObjects request").isEqualTo(1);
+            assertThat(sync.deleteFailures()).isEmpty();
             assertThat(sync.plannedDeletes()).containsExactly(f.prefix + "delete-me.txt", f.prefix + "rename-me.txt");
             assertBucketEquals(f, expected);
 
@@ -185,6 +188,74 @@ class DirToS3Test {
             assertThat(missing.failure()).contains("is missing or not a directory").contains("nothing deleted");
             assertThat(f.bucketBySha256()).isEqualTo(before);
             assertThat(ferry.get("metrics").body()).contains("ferry_runs_failed_total{pipeline=\"dir-to-s3\"} 3.0");
+        }
+    }
+
+    @Test
+    void deletesGoInBatchesOfDeleteBatchKeys() throws Exception {
+        DirToS3Fixture f = new DirToS3Fixture(work, "batches");
+        for (int i = 0; i < 6; i++) {
+            f.write("f" + i + ".txt", "file " + i);
+        }
+        Map<String, String> settings = f.settings();
+        settings.put("ferry.dir-to-s3.delete", "true");
+        settings.put("ferry.dir-to-s3.delete-batch", "2");
+        try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+            assertThat(DirToS3Fixture.sync(ferry).written()).isEqualTo(6);
+            for (int i = 0; i < 5; i++) {
+                Files.delete(f.source.resolve("f" + i + ".txt"));
+            }
+            RunAccount run = DirToS3Fixture.sync(ferry);
+            DirSync.Sync sync = DirToS3Fixture.lastSync(ferry);
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(sync.deleted()).isEqualTo(5);
+            assertThat(sync.deleteRequests()).as("2 + 2 + 1 keys").isEqualTo(3);
+            assertThat(f.bucketBySha256()).containsOnlyKeys("f5.txt");
+        }
+    }
+
+    /**
+     * A file S3 refuses (here: larger than this S3Proxy's 1000-byte limit for a single put, EntityTooLarge 400) fails
+     * at once with S3's reason, not retried, and the rest of the sync goes on; so does a file whose key would be
+     * longer than S3's 1024 bytes, failed before any request. Deletes wait for a sync without failures; the run fails
+     * naming both files.
+     */
+    @Test
+    void aFileS3RefusesOrWhoseKeyIsTooLongFailsWithTheReasonAndTheRestGoesUp() throws Exception {
+        try (S3ProxyServer strict = S3ProxyServer.start("filesystem",
+                Map.of("s3proxy.max-single-part-object-size", "1000"))) {
+            DirToS3Fixture f = new DirToS3Fixture(work, "refused", strict);
+            f.write("ok.txt", "fine");
+            f.write("sub/stays.txt", "stays");
+            Path tooLarge = f.write("too-large.bin", "x".repeat(2000));
+            String dir = "d".repeat(200);
+            String tooLong = String.join("/", dir, dir, dir, dir, dir, "key-too-long.txt");
+            int keyBytes = (f.prefix + tooLong).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertThat(keyBytes).isEqualTo(1026); // S3 takes 1024
+            f.write(tooLong, "refused before any request");
+            f.client().putObject(b -> b.bucket(f.bucket).key(f.prefix + "stale.txt"), RequestBody.fromString("stale"));
+            Map<String, String> settings = f.settings();
+            settings.put("ferry.dir-to-s3.delete", "true");
+            try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
+                RunAccount run = DirToS3Fixture.sync(ferry);
+                DirSync.Sync sync = DirToS3Fixture.lastSync(ferry);
+                assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(run.read()).isEqualTo(4);
+                assertThat(run.written()).isEqualTo(2);
+                assertThat(run.deadLettered()).isEqualTo(2);
+                assertThat(run.retried()).as("a refusal is not retried").isZero();
+                Path root = f.source.toRealPath();
+                assertThat(sync.failures()).hasSize(2)
+                        .anySatisfy(r -> assertThat(r).startsWith(root.resolve("too-large.bin") + ": S3 refused s3://"
+                                + f.bucket + "/" + f.prefix + "too-large.bin (EntityTooLarge 400"))
+                        .anySatisfy(r -> assertThat(r).isEqualTo("cannot upload " + root.resolve(tooLong)
+                                + ": its key is 1026 bytes (UTF-8), longer than S3's limit of 1024 (shorten the path or"
+                                + " the prefix)"));
+                assertThat(run.failure()).contains("2 file(s) failed").contains("too-large.bin: S3 refused");
+                assertThat(sync.deleted()).as("deletes wait for a sync without failures").isZero();
+                assertThat(f.bucketBySha256()).containsOnlyKeys("ok.txt", "sub/stays.txt", "stale.txt");
+                assertThat(Files.size(tooLarge)).isEqualTo(2000);
+            }
         }
     }
 

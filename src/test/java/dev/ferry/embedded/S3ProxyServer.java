@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -48,6 +49,11 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Starts a new S3Proxy with the jclouds provider {@code filesystem} (on disk) or {@code transient} (in heap). */
     public static S3ProxyServer start(String jcloudsProvider) {
+        return start(jcloudsProvider, Map.of());
+    }
+
+    /** The same, with more S3Proxy properties (s3proxy.max-single-part-object-size, ...). */
+    public static S3ProxyServer start(String jcloudsProvider, Map<String, String> moreProperties) {
         Path jar = EmbeddedPaths.root().resolve("s3proxy.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run `mvn process-test-resources` (or any later"
@@ -67,6 +73,7 @@ public final class S3ProxyServer implements AutoCloseable {
         p.setProperty("jclouds.filesystem.basedir", dataDir.toString());
         p.setProperty("jclouds.identity", ACCESS_KEY);
         p.setProperty("jclouds.credential", SECRET_KEY);
+        moreProperties.forEach(p::setProperty);
         try {
             Files.createDirectories(dataDir);
             try (Writer w = Files.newBufferedWriter(config)) {
