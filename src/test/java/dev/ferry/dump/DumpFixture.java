@@ -96,6 +96,39 @@ public final class DumpFixture {
         return o;
     }
 
+    /**
+     * The finished dump in this folder holds every seeded document exactly once: the manifest counts {@code total},
+     * each part's bytes match its SHA-256, the parts' lines are the expected ones without a duplicate, and the folder
+     * holds nothing but the manifest's parts and the manifest.
+     */
+    public void assertHoldsEveryDocumentOnce(String folder, int total) throws Exception {
+        JsonNode manifest = json(folder + "manifest.json");
+        org.assertj.core.api.Assertions.assertThat(manifest.path("documents").asLong()).isEqualTo(total);
+        List<String> partKeys = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (JsonNode part : manifest.path("parts")) {
+            byte[] object = object(part.path("key").asText());
+            org.assertj.core.api.Assertions.assertThat(sha256(object)).isEqualTo(part.path("sha256").asText());
+            lines.addAll(lines(object));
+            partKeys.add(part.path("key").asText());
+        }
+        org.assertj.core.api.Assertions.assertThat(lines).hasSize(total).doesNotHaveDuplicates();
+        org.assertj.core.api.Assertions.assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(expectedLines.values()));
+        partKeys.add(folder + "manifest.json");
+        org.assertj.core.api.Assertions.assertThat(keys(folder)).as("only the manifest's parts are left")
+                .containsExactlyInAnyOrderElementsOf(partKeys);
+    }
+
+    /** Documents the unfinished dump's checkpoint.json under this prefix records as stored (0 before the first). */
+    long checkpointDocuments(String prefix) throws Exception {
+        for (String folder : dumpFolders(prefix)) {
+            if (keys(folder).contains(folder + "checkpoint.json")) {
+                return json(folder + "checkpoint.json").path("documents").asLong();
+            }
+        }
+        return 0;
+    }
+
     /** Indexes {@code plain} ordinary documents plus a set of awkward ones; returns how many documents in all. */
     public int seed(int plain) throws Exception {
         createIndex();

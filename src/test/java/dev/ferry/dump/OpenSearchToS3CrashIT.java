@@ -1,6 +1,5 @@
 package dev.ferry.dump;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,10 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,14 +41,14 @@ class OpenSearchToS3CrashIT {
         try {
             // killed once a good share is safely in S3 and the dump is far from done
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> checkpointDocuments(f) >= 20_000);
+                    .until(() -> f.checkpointDocuments("dumps") >= 20_000);
         } finally {
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup, the point in time stays open
         }
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String folder = f.dumpFolders("dumps").get(0);
         assertThat(f.keys(folder)).doesNotContain(folder + "manifest.json");
-        long atCrash = checkpointDocuments(f);
+        long atCrash = f.checkpointDocuments("dumps");
         assertThat(atCrash).isLessThan(total);
 
         Process second = start(settings, work.resolve("second.log"));
@@ -62,34 +58,11 @@ class OpenSearchToS3CrashIT {
         assertThat(log).contains("resumed").contains("point in time is alive");
 
         assertThat(f.dumpFolders("dumps")).containsExactly(folder);
-        JsonNode manifest = f.json(folder + "manifest.json");
-        assertThat(manifest.path("documents").asLong()).isEqualTo(total);
-        List<String> partKeys = new ArrayList<>();
-        List<String> lines = new ArrayList<>();
-        for (JsonNode part : manifest.path("parts")) {
-            byte[] object = f.object(part.path("key").asText());
-            assertThat(DumpFixture.sha256(object)).isEqualTo(part.path("sha256").asText());
-            lines.addAll(DumpFixture.lines(object));
-            partKeys.add(part.path("key").asText());
-        }
-        assertThat(lines).hasSize(total).doesNotHaveDuplicates();
-        assertThat(new HashSet<>(lines)).isEqualTo(new HashSet<>(f.expectedLines.values()));
-        List<String> expectedKeys = new ArrayList<>(partKeys);
-        expectedKeys.add(folder + "manifest.json");
-        assertThat(f.keys(folder)).as("only the manifest's parts are left").containsExactlyInAnyOrderElementsOf(expectedKeys);
+        f.assertHoldsEveryDocumentOnce(folder, total);
         try (Stream<Path> left = Files.exists(spool) ? Files.list(spool) : Stream.empty()) {
             assertThat(left.toList()).as("spool cleaned").isEmpty();
         }
         assertThat(f.openPits()).as("points in time left open").isZero();
-    }
-
-    private static long checkpointDocuments(DumpFixture f) throws Exception {
-        for (String folder : f.dumpFolders("dumps")) {
-            if (f.keys(folder).contains(folder + "checkpoint.json")) {
-                return f.json(folder + "checkpoint.json").path("documents").asLong();
-            }
-        }
-        return 0;
     }
 
     /** bin/ferry with the settings as environment variables (ferry.a-b.c becomes FERRY_A_B_C). */
