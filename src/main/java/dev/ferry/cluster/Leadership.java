@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -85,10 +87,18 @@ public final class Leadership {
             }
             for (String pipeline : pipelines) {
                 CamelClusterView view = service.getView(namespace(pipeline));
-                view.addEventListener((CamelClusterEventListener.Leadership) (v, leader) -> LOG.info("{}: {}", pipeline,
-                        leader != null && leader.isLocal()
-                                ? "this replica now leads: its singleton routes start here"
-                                : "this replica follows: its singleton routes run on the leader"));
+                // the election may have been decided before this listener existed (the view starts with the routes,
+                // this runs once they all have): say the state now, and each change after, each once
+                AtomicReference<Boolean> said = new AtomicReference<>();
+                Consumer<Boolean> say = leads -> {
+                    if (!leads.equals(said.getAndSet(leads))) {
+                        LOG.info("{}: {}", pipeline, leads ? "this replica now leads: its singleton routes start here"
+                                : "this replica follows: its singleton routes run on the leader");
+                    }
+                };
+                view.addEventListener((CamelClusterEventListener.Leadership) (v, leader) ->
+                        say.accept(leader != null && leader.isLocal()));
+                view.getLeader().ifPresent(leader -> say.accept(leader.isLocal()));
                 MeterRegistry meters = registry.get();
                 if (meters != null) {
                     Gauge.builder("ferry_leader", view, vw -> vw.getLocalMember().isLeader() ? 1 : 0)

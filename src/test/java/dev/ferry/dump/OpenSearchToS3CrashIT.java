@@ -1,6 +1,6 @@
 package dev.ferry.dump;
 
-import dev.ferry.testing.FerryUnderTest;
+import dev.ferry.testing.PackagedFerry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -65,17 +64,10 @@ class OpenSearchToS3CrashIT {
         assertThat(f.openPits()).as("points in time left open").isZero();
     }
 
-    /** bin/ferry with the settings as environment variables (ferry.a-b.c becomes FERRY_A_B_C). */
+    /** bin/ferry with the settings (as environment variables), an H2 database of its own. */
     private Process start(Map<String, String> settings, Path log) throws IOException {
-        Path dist = Path.of(System.getProperty("ferry.dist", "target/ferry"));
-        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/ferry").toAbsolutePath().toString());
-        pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        settings.forEach((k, v) -> pb.environment().put(k.toUpperCase(Locale.ROOT).replaceAll("[.-]", "_"), v));
-        int port = FerryUnderTest.freePort();
-        pb.environment().put("FERRY_MANAGEMENT_PORT", String.valueOf(port));
-        pb.environment().put("CAMEL_MANAGEMENT_HOST", "127.0.0.1");
-        pb.environment().put("FERRY_DB_URL", "jdbc:h2:mem:crash-" + port + ";MODE=MSSQLServer");
-        pb.environment().put("JAVA_OPTS", "-Xmx256m");
-        return pb.start();
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("ferry.db.url", "jdbc:h2:mem:crash-" + System.nanoTime() + ";MODE=MSSQLServer");
+        return PackagedFerry.start(work, log, all);
     }
 }

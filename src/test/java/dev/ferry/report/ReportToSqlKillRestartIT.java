@@ -1,11 +1,9 @@
 package dev.ferry.report;
 
-import dev.ferry.config.FerryConfig;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.PostgresServer;
 import dev.ferry.embedded.report.ReportServer;
-import dev.ferry.testing.FerryUnderTest;
-import org.junit.jupiter.api.BeforeAll;
+import dev.ferry.testing.PackagedFerry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,14 +29,6 @@ class ReportToSqlKillRestartIT {
 
     private static final int HOURS = 50; // 50 h x 4 plants x 1,000 rows = 200,000 rows, one window
     private static final long ROWS = 200_000;
-    private static Path dist;
-
-    @BeforeAll
-    static void locateLayout() {
-        dist = Path.of(System.getProperty("ferry.dist", "target/ferry"));
-        assertThat(dist.resolve("bin/ferry")).isExecutable();
-    }
-
     @Test
     void killedWhileLoadingAndRestartedTheTableEndsWithEveryRowOnceAndTheRunsBalance(@TempDir Path work) throws Exception {
         PostgresServer pg = EmbeddedServices.shared().postgres();
@@ -47,7 +37,7 @@ class ReportToSqlKillRestartIT {
         try (ReportServer server = ntlmServer(1000)) {
             server.behaviour().renderDelay(Duration.ofMillis(300));
             Path spool = Files.createDirectory(work.resolve("spool"));
-            Map<String, String> env = environment(server, db, pg, until, spool);
+            Map<String, String> env = settings(server, db, pg, until, spool);
 
             // First process: killed (SIGKILL, no shutdown hook) once some batches are committed, long before the end.
             Process first = start(work, "first.log", env);
@@ -107,30 +97,21 @@ class ReportToSqlKillRestartIT {
         return count(db, "SELECT COUNT(*) FROM report_tracking");
     }
 
-    /** The test's settings as the environment variables an operator would set. */
-    private static Map<String, String> environment(ReportServer server, String db, PostgresServer pg, LocalDateTime until,
-                                                   Path spool) throws IOException {
-        Map<String, String> settings = new HashMap<>(settings(server, db, until, HOURS));
+    /** The test's settings; PackagedFerry hands them over as the environment variables an operator would set. */
+    private static Map<String, String> settings(ReportServer server, String db, PostgresServer pg, LocalDateTime until,
+                                                Path spool) {
+        Map<String, String> settings = new HashMap<>(ReportToSqlFixture.settings(server, db, until, HOURS));
         settings.put("ferry.report-to-sql.spool-dir", spool.toString());
         settings.put("ferry.db.user", pg.user());
         settings.put("ferry.db.password", pg.password());
-        settings.put("ferry.management.port", String.valueOf(FerryUnderTest.freePort()));
-        settings.put("camel.management.host", "127.0.0.1");
-        Map<String, String> env = new HashMap<>();
-        settings.forEach((k, v) -> env.put(FerryConfig.envName(k), v));
-        env.put("JAVA_OPTS", "-Xmx256m");
-        return env;
+        return settings;
     }
 
-    private static Process start(Path work, String logName, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/ferry").toAbsolutePath().toString());
-        pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve(logName).toFile());
-        pb.environment().putAll(env);
-        return pb.start();
+    private static Process start(Path work, String logName, Map<String, String> settings) throws IOException {
+        return PackagedFerry.start(work, work.resolve(logName), settings);
     }
 
     private static String log(Path work, String name) throws IOException {
-        Path file = work.resolve(name);
-        return Files.exists(file) ? Files.readString(file) : "";
+        return PackagedFerry.read(work.resolve(name));
     }
 }

@@ -1,11 +1,9 @@
 package dev.ferry.report;
 
-import dev.ferry.config.FerryConfig;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.PostgresServer;
 import dev.ferry.embedded.report.ReportServer;
-import dev.ferry.testing.FerryUnderTest;
-import org.junit.jupiter.api.BeforeAll;
+import dev.ferry.testing.PackagedFerry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,14 +34,6 @@ class ReportToSqlLeaderFailoverIT {
     private static final long ROWS = 200_000;
     private static final int LOCK_INTERVAL_MS = 500;
     private static final int STALE_INTERVALS = 3;
-    private static Path dist;
-
-    @BeforeAll
-    static void locateLayout() {
-        dist = Path.of(System.getProperty("ferry.dist", "target/ferry"));
-        assertThat(dist.resolve("bin/ferry")).isExecutable();
-    }
-
     @Test
     void theLeaderKilledMidWindowIsReplacedWithinTheBoundAndTheWindowLoadsOnceWithEveryRow(@TempDir Path work)
             throws Exception {
@@ -60,8 +50,12 @@ class ReportToSqlLeaderFailoverIT {
             Process leader = null;
             Process follower = null;
             try {
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> leads(work, "a") || leads(work, "b") || !a.isAlive() || !b.isAlive());
+                try {
+                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                            .until(() -> leads(work, "a") || leads(work, "b") || !a.isAlive() || !b.isAlive());
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no leader: a: " + tail(log(work, "a")) + "\nb: " + tail(log(work, "b")), e);
+                }
                 String leaderName = leads(work, "a") ? "a" : "b";
                 String followerName = leaderName.equals("a") ? "b" : "a";
                 leader = leaderName.equals("a") ? a : b;
@@ -120,6 +114,10 @@ class ReportToSqlLeaderFailoverIT {
         }
     }
 
+    private static String tail(String log) {
+        return log.length() > 3000 ? log.substring(log.length() - 3000) : log;
+    }
+
     private static boolean leads(Path work, String replica) throws IOException {
         return log(work, replica).contains("report-to-sql: this replica now leads");
     }
@@ -134,27 +132,18 @@ class ReportToSqlLeaderFailoverIT {
         settings.put("ferry.report-to-sql.spool-dir", Files.createDirectories(work.resolve(replica + "-spool")).toString());
         settings.put("ferry.db.user", pg.user());
         settings.put("ferry.db.password", pg.password());
-        settings.put("ferry.management.port", String.valueOf(FerryUnderTest.freePort()));
-        settings.put("camel.management.host", "127.0.0.1");
         settings.put("ferry.cluster.service", "file");
         settings.put("ferry.cluster.file.root", locks.toString());
         settings.put("ferry.cluster.file.interval-ms", String.valueOf(LOCK_INTERVAL_MS));
         settings.put("ferry.cluster.file.stale-intervals", String.valueOf(STALE_INTERVALS));
-        Map<String, String> env = new HashMap<>();
-        settings.forEach((k, v) -> env.put(FerryConfig.envName(k), v));
-        env.put("JAVA_OPTS", "-Xmx256m");
-        return env;
+        return settings;
     }
 
-    private static Process start(Path work, String replica, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/ferry").toAbsolutePath().toString());
-        pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve(replica + ".log").toFile());
-        pb.environment().putAll(env);
-        return pb.start();
+    private static Process start(Path work, String replica, Map<String, String> settings) throws IOException {
+        return PackagedFerry.start(work, work.resolve(replica + ".log"), settings);
     }
 
     private static String log(Path work, String replica) throws IOException {
-        Path file = work.resolve(replica + ".log");
-        return Files.exists(file) ? Files.readString(file) : "";
+        return PackagedFerry.read(work.resolve(replica + ".log"));
     }
 }
