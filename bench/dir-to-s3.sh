@@ -49,7 +49,7 @@ done
 
 # run_tool TOOL CASE EXPECTED: one sync, measured; "uploaded" counted from the tool's own log
 run_tool() {
-  local tool=$1 case=$2 expected=$3 bucket="bench-d2s-$1" log="$BENCH_WORK/d2s-$1-$2.log" uploaded
+  local tool=$1 case=$2 expected=$3 bucket="bench-d2s-$1" log="$BENCH_WORK/d2s-$1-$2.log" uploaded sync_seconds=""
   case "$tool" in
     ferry)
       bench_measure "$P" ferry s3 "$case" "$FILES" -- env FERRY_DIR_TO_S3_ENABLED=true FERRY_DIR_TO_S3_ONE_SHOT=true \
@@ -61,6 +61,8 @@ run_tool() {
         JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" bash -c "target/ferry/bin/ferry > $log 2>&1"
       grep -q "pipeline=dir-to-s3 .*status=SUCCEEDED" "$log" || { tail -40 "$log" >&2; bench_log "Ferry's sync failed"; exit 1; }
       uploaded=$(grep -o "pipeline=dir-to-s3 .*status=SUCCEEDED read=[0-9]* written=[0-9]*" "$log" | tail -1 | sed -E 's/.*written=//')
+      # the sync's own time (its run summary's seconds=): what one sync costs a Ferry that runs on a schedule or watch
+      sync_seconds=$(grep -o "run summary pipeline=dir-to-s3 .*status=SUCCEEDED.* seconds=[0-9.]*" "$log" | tail -1 | sed -E 's/.*seconds=//')
       ;;
     aws)
       bench_measure "$P" aws s3 "$case" "$FILES" -- bash -c "aws --endpoint-url '$S3_ENDPOINT' s3 sync --delete \
@@ -76,12 +78,14 @@ run_tool() {
       uploaded=$(grep -cE ': Copied \((new|replaced existing)\)' "$log" || true)
       ;;
   esac
-  python3 - "$BENCH_WORK/$P-runs.jsonl" "$uploaded" "$expected" <<'PY'
+  python3 - "$BENCH_WORK/$P-runs.jsonl" "$uploaded" "$expected" "${sync_seconds:-}" <<'PY'
 import json, sys
-path, uploaded, expected = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, uploaded, expected, sync_seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 lines = open(path).read().splitlines()
 last = json.loads(lines[-1])
 last.update({"uploaded": uploaded, "expected": expected, "exact": uploaded == expected})
+if sync_seconds:
+    last["sync_seconds"] = float(sync_seconds)
 lines[-1] = json.dumps(last)
 open(path, "w").write("\n".join(lines) + "\n")
 PY
@@ -126,9 +130,11 @@ PY
 for tool in "${TOOLS[@]}"; do run_tool "$tool" one-percent-changed "$CHANGED"; done
 equal_all one-percent-changed
 
-bench_finish "$P" "- $(date -u +%Y-%m-%d) dir-to-s3 $FILES files ($BYTES bytes): $(python3 - "$BENCH_WORK/$P-runs.jsonl" <<'PY'
+bench_finish "$P" "- $(date -u +%Y-%m-%d) dir-to-s3 $FILES files ($BYTES bytes): $(python3 - "$BENCH_WORK/$P-runs.jsonl" "${BENCH_CDS:-0}" <<'PY'
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("; ".join(f"{r['tool']} {r['case']} {r['seconds']} s up={r['uploaded']} exact={r['exact']} equal={r.get('equal')} rss={r['peak_rss_mb']} MB" for r in runs))
+print("; ".join(f"{r['tool']} {r['case']} {r['seconds']} s" + (f" (the sync itself {r['sync_seconds']} s)" if 'sync_seconds' in r else "")
+                + f" up={r['uploaded']} exact={r['exact']} equal={r.get('equal')} rss={r['peak_rss_mb']} MB" for r in runs)
+      + ("; with the class-data archive" if sys.argv[2] == "1" else ""))
 PY
 )"

@@ -14,6 +14,11 @@ bench_build() {
   ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$BENCH_WORK/test-classpath.txt" >/dev/null
   BENCH_CP="target/test-classes:target/classes:$(cat "$BENCH_WORK/test-classpath.txt")"
   export BENCH_CP
+  # BENCH_CDS=1: Ferry as the image runs it, with the class-data archive its build makes (bin/ferry uses it)
+  if [[ "${BENCH_CDS:-0}" == 1 ]]; then
+    bench_log "making the class-data archive (bin/ferry --create-cds-archive), as the image's build does"
+    target/ferry/bin/ferry --create-cds-archive > "$BENCH_WORK/cds-archive.log" 2>&1
+  fi
 }
 
 # Starts embedded services (s3, opensearch, opensearch3, postgres) in one background JVM and exports
