@@ -1,6 +1,7 @@
 package dev.ferry.dump;
 
 import dev.ferry.testing.FerryUnderTest;
+import dev.ferry.testing.PackagedFerry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,7 +104,6 @@ class OpenSearchToS3LeaderFailoverIT {
     }
 
     private String log(String replica) throws IOException {
-        Path file = work.resolve(replica + ".log");
-        return Files.exists(file) ? Files.readString(file) : "";
+        return PackagedFerry.read(work.resolve(replica + ".log"));
     }
 }

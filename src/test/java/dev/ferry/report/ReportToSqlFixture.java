@@ -65,6 +65,24 @@ final class ReportToSqlFixture {
         return s;
     }
 
+    /**
+     * {@link #settings} for the embedded PostgreSQL (its credentials) and a spool directory of the process's own: what
+     * a packaged Ferry (PackagedFerry) loading {@code hours} of the report into {@code db} needs.
+     */
+    static Map<String, String> postgresSettings(ReportServer server, String db, dev.ferry.embedded.PostgresServer pg,
+                                                LocalDateTime until, int hours, java.nio.file.Path spool) {
+        Map<String, String> s = settings(server, db, until, hours);
+        s.put("ferry.report-to-sql.spool-dir", spool.toString());
+        s.put("ferry.db.user", pg.user());
+        s.put("ferry.db.password", pg.password());
+        return s;
+    }
+
+    /** Rows in the report's target table, report_tracking. */
+    static long trackingRows(String url) throws SQLException {
+        return count(url, "SELECT COUNT(*) FROM report_tracking");
+    }
+
     /** H2 as sa; PostgreSQL as the embedded server's user. */
     static Connection connect(String url) throws SQLException {
         return url.startsWith("jdbc:postgresql:")

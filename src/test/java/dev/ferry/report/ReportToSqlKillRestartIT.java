@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -37,21 +36,21 @@ class ReportToSqlKillRestartIT {
         try (ReportServer server = ntlmServer(1000)) {
             server.behaviour().renderDelay(Duration.ofMillis(300));
             Path spool = Files.createDirectory(work.resolve("spool"));
-            Map<String, String> env = settings(server, db, pg, until, spool);
+            Map<String, String> env = postgresSettings(server, db, pg, until, HOURS, spool);
 
             // First process: killed (SIGKILL, no shutdown hook) once some batches are committed, long before the end.
             Process first = start(work, "first.log", env);
             long seen;
             try {
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                        .until(() -> tableRows(db) >= 5_000 || !first.isAlive());
-                seen = tableRows(db);
+                        .until(() -> trackingRows(db) >= 5_000 || !first.isAlive());
+                seen = trackingRows(db);
             } finally {
                 first.destroyForcibly(); // bin/ferry execs java: this is the JVM itself
             }
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(first.exitValue()).as("killed, not finished: %s", log(work, "first.log")).isEqualTo(137);
-            long committed = tableRows(db);
+            long committed = trackingRows(db);
             assertThat(seen).as("killed while loading: %s", log(work, "first.log")).isBetween(5_000L, ROWS - 1);
             assertThat(committed).as("rows committed when killed").isBetween(seen, ROWS - 1);
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_runs WHERE status = 'RUNNING'")).isEqualTo(1);
@@ -85,26 +84,12 @@ class ReportToSqlKillRestartIT {
                     .isEqualTo(1);
 
             // Exactly the expected rows: every TrackingId once, every value equal; nothing lost, nothing twice.
-            assertThat(tableRows(db)).isEqualTo(ROWS);
+            assertThat(trackingRows(db)).isEqualTo(ROWS);
             assertThat(count(db, "SELECT COUNT(DISTINCT tracking_id) FROM report_tracking")).isEqualTo(ROWS);
             assertThat(count(db, "SELECT COUNT(*) FROM report_to_sql_rejects")).isZero();
             assertThat(actual(db, "report_tracking")).isEqualTo(expected(server, START, until));
             assertThat(log(work, "first.log") + log(work, "second.log")).doesNotContain(PASSWORD).doesNotContain(pg.password());
         }
-    }
-
-    private static long tableRows(String db) throws Exception {
-        return count(db, "SELECT COUNT(*) FROM report_tracking");
-    }
-
-    /** The test's settings; PackagedFerry hands them over as the environment variables an operator would set. */
-    private static Map<String, String> settings(ReportServer server, String db, PostgresServer pg, LocalDateTime until,
-                                                Path spool) {
-        Map<String, String> settings = new HashMap<>(ReportToSqlFixture.settings(server, db, until, HOURS));
-        settings.put("ferry.report-to-sql.spool-dir", spool.toString());
-        settings.put("ferry.db.user", pg.user());
-        settings.put("ferry.db.password", pg.password());
-        return settings;
     }
 
     private static Process start(Path work, String logName, Map<String, String> settings) throws IOException {

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -63,14 +62,14 @@ class ReportToSqlLeaderFailoverIT {
                 Process l = leader;
                 Process f = follower;
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                        .until(() -> (tableRows(db) >= 5_000 && log(work, followerName).contains(
+                        .until(() -> (trackingRows(db) >= 5_000 && log(work, followerName).contains(
                                 "report-to-sql: this replica follows")) || !l.isAlive() || !f.isAlive());
                 assertThat(leads(work, followerName)).as("one leader").isFalse();
                 long requestsBeforeKill = server.stats().totalRequests();
                 leader.destroyForcibly(); // bin/ferry execs java: SIGKILL to the JVM itself, no shutdown hook
                 assertThat(leader.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 Instant killed = Instant.now();
-                long committed = tableRows(db);
+                long committed = trackingRows(db);
                 assertThat(committed).as("killed mid-window: %s", log(work, leaderName)).isBetween(5_000L, ROWS - 1);
 
                 // The follower takes over and asks the report server for the window again.
@@ -98,7 +97,7 @@ class ReportToSqlLeaderFailoverIT {
                         + " AND rows_duplicate = " + committed
                         + " AND rows_read = rows_inserted + rows_duplicate + rows_filtered + rows_rejected"))
                         .as("the new leader's run balances: %s", log(work, followerName)).isEqualTo(1);
-                assertThat(tableRows(db)).isEqualTo(ROWS);
+                assertThat(trackingRows(db)).isEqualTo(ROWS);
                 assertThat(count(db, "SELECT COUNT(DISTINCT tracking_id) FROM report_tracking")).isEqualTo(ROWS);
                 assertThat(actual(db, "report_tracking")).isEqualTo(expected(server, START, until));
             } finally {
@@ -122,16 +121,10 @@ class ReportToSqlLeaderFailoverIT {
         return log(work, replica).contains("report-to-sql: this replica now leads");
     }
 
-    private static long tableRows(String db) throws Exception {
-        return count(db, "SELECT COUNT(*) FROM report_tracking");
-    }
-
     private static Map<String, String> environment(ReportServer server, String db, PostgresServer pg, LocalDateTime until,
                                                    Path work, String replica, Path locks) throws IOException {
-        Map<String, String> settings = new HashMap<>(settings(server, db, until, HOURS));
-        settings.put("ferry.report-to-sql.spool-dir", Files.createDirectories(work.resolve(replica + "-spool")).toString());
-        settings.put("ferry.db.user", pg.user());
-        settings.put("ferry.db.password", pg.password());
+        Map<String, String> settings = postgresSettings(server, db, pg, until, HOURS,
+                Files.createDirectories(work.resolve(replica + "-spool")));
         settings.put("ferry.cluster.service", "file");
         settings.put("ferry.cluster.file.root", locks.toString());
         settings.put("ferry.cluster.file.interval-ms", String.valueOf(LOCK_INTERVAL_MS));
