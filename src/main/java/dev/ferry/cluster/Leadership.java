@@ -9,20 +9,25 @@ import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
+import org.apache.camel.component.timer.TimerEndpoint;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.RoutePolicy;
 import org.apache.camel.support.RoutePolicySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -46,6 +51,14 @@ public final class Leadership {
 
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
     private static final String PREFIX = "ferry.cluster.";
+    /**
+     * The least delay before a singleton route's timer fires first. Camel 4.17's timer skips a tick that comes before
+     * its consumer has finished starting; a route started with Ferry is safe (its timer is armed after the start), but
+     * a singleton route starts later, when its replica becomes the leader, and with {@code delay: 0} its first tick was
+     * lost about 1 start in 10 here: the new leader then waited a whole period (report-to-sql: 30 min) before its first
+     * run. Any delay the starting thread does not stall through is enough; 100 ms leaves a wide margin.
+     */
+    public static final long MIN_FIRST_TICK_DELAY_MS = 100;
 
     private Leadership() {
     }
@@ -67,9 +80,18 @@ public final class Leadership {
     public static void install(CamelContext context, List<String> pipelines, Supplier<MeterRegistry> registry) throws Exception {
         PropertiesComponent pc = context.getPropertiesComponent();
         String kind = Setting.required(pc, PREFIX + "service");
+        Set<RoutePolicy> policies = Collections.newSetFromMap(new IdentityHashMap<>());
+        // on one process too: a route valid here must stay valid on replicas
+        context.addStartupListener((ctx, alreadyStarted) -> {
+            if (!alreadyStarted) {
+                requireTimersThatSurviveALateStart(ctx, policies);
+            }
+        });
         if (kind.equals("none")) {
             for (String pipeline : pipelines) {
-                context.getRegistry().bind(policyName(pipeline), new SingleProcess());
+                SingleProcess policy = new SingleProcess();
+                policies.add(policy);
+                context.getRegistry().bind(policyName(pipeline), policy);
             }
             return;
         }
@@ -77,6 +99,7 @@ public final class Leadership {
         context.addService(service, true, true);
         for (String pipeline : pipelines) {
             ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(service, namespace(pipeline));
+            policies.add(policy);
             context.getRegistry().bind(policyName(pipeline), policy);
         }
         context.addStartupListener((ctx, alreadyStarted) -> {
@@ -107,6 +130,22 @@ public final class Leadership {
                 }
             }
         });
+    }
+
+    /**
+     * Fails the start when a singleton route (one under a {@code <pipeline>-leader} policy) is fed by a timer that
+     * fires sooner than {@link #MIN_FIRST_TICK_DELAY_MS}: such a route could wait a whole period after a takeover.
+     */
+    static void requireTimersThatSurviveALateStart(CamelContext context, Set<RoutePolicy> policies) {
+        for (Route route : context.getRoutes()) {
+            boolean singleton = route.getRoutePolicyList().stream().anyMatch(policies::contains);
+            if (singleton && route.getEndpoint() instanceof TimerEndpoint timer && timer.getDelay() < MIN_FIRST_TICK_DELAY_MS) {
+                throw new IllegalStateException("Route " + route.getRouteId() + ": its timer (" + timer.getEndpointUri()
+                        + ") fires first after " + timer.getDelay() + " ms; a singleton route's timer needs a delay of at least "
+                        + MIN_FIRST_TICK_DELAY_MS + " ms, or the route may skip its first run when it starts on a new leader"
+                        + " (Camel's timer drops a tick that comes before its route has finished starting)");
+            }
+        }
     }
 
     private static CamelClusterService fileLock(PropertiesComponent pc) throws Exception {

@@ -1,5 +1,7 @@
 package dev.ferry.report;
 
+import dev.ferry.cluster.Leadership;
+
 import dev.ferry.config.SettingsValidator;
 import dev.ferry.sqlload.ColumnMapping;
 
@@ -31,7 +33,9 @@ public final class ReportToSqlSettings {
 
     public static void addRules(SettingsValidator v) {
         v.require(PREFIX + "period-ms", s -> Long.parseLong(s) >= 1000, "milliseconds between runs (>= 1000), e.g. 1800000 for 30 minutes");
-        v.require(PREFIX + "initial-delay-ms", s -> Long.parseLong(s) >= 0, "milliseconds before the first run (>= 0)");
+        v.require(PREFIX + "initial-delay-ms", s -> Long.parseLong(s) >= Leadership.MIN_FIRST_TICK_DELAY_MS,
+                "milliseconds before the first run (>= " + Leadership.MIN_FIRST_TICK_DELAY_MS + "; sooner, Camel's timer may skip"
+                + " the first run of a replica that has just become the leader)");
         v.require(PREFIX + "base-url", ReportToSqlSettings::isHttpUrl, "the report server's URL, e.g. https://reports.example.com/ReportServer");
         v.require(PREFIX + "report-path", s -> s.startsWith("/"), "the report's path, e.g. /Manufacturing/Tracking");
         v.optional(PREFIX + "parameters", s -> parameters(s) != null, "Name=value pairs separated by ';', several values joined by '|', e.g. Plant=A|B|C");

@@ -57,7 +57,7 @@ final class ReportToSqlFixture {
         s.put("ferry.report-to-sql.start", START.toString());
         s.put("ferry.report-to-sql.until", until.toString());
         s.put("ferry.report-to-sql.window-hours", String.valueOf(windowHours));
-        s.put("ferry.report-to-sql.initial-delay-ms", "0");
+        s.put("ferry.report-to-sql.initial-delay-ms", String.valueOf(dev.ferry.cluster.Leadership.MIN_FIRST_TICK_DELAY_MS));
         s.put("ferry.report-to-sql.min-request-interval-ms", "200");
         s.put("ferry.retry.initial-delay-ms", "100");
         s.put("ferry.retry.max-delay-ms", "400");

@@ -68,6 +68,19 @@ class ReportToSqlSettingsValidationTest {
     }
 
     @Test
+    void aFirstRunSoonerThanTheTimerCanBeTrustedIsRefused() {
+        FerryConfig config = config(Map.of(), Map.of("ferry.report-to-sql.auth-method", "none",
+                "ferry.report-to-sql.initial-delay-ms", "0"));
+        assertThatThrownBy(() -> validate(config))
+                .hasMessageContaining("invalid setting ferry.report-to-sql.initial-delay-ms = '0'")
+                .hasMessageContaining("milliseconds before the first run (>= 100; sooner, Camel's timer may skip the first"
+                        + " run of a replica that has just become the leader)");
+        FerryConfig least = config(Map.of(), Map.of("ferry.report-to-sql.auth-method", "none",
+                "ferry.report-to-sql.initial-delay-ms", "100"));
+        assertThatCode(() -> validate(least)).doesNotThrowAnyException();
+    }
+
+    @Test
     void aSwitchedOffPipelineIsNotChecked() {
         FerryConfig config = FerryConfig.load(APP_PROPERTIES, null, Map.of(),
                 Map.of("ferry.report-to-sql.enabled", "false", "ferry.report-to-sql.auth-method", "ntlm"));
