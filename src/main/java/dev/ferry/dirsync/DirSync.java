@@ -3,6 +3,7 @@ package dev.ferry.dirsync;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
+import dev.ferry.config.S3Faults;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -528,28 +529,12 @@ public final class DirSync {
      * True when S3 refused one file's request for what that request holds (400 Bad Request: a key too long or not
      * allowed by the store, an entity too large; 411, 413), not for its credentials, its bucket or its health: that
      * file fails with S3's reason and the sync goes on. Anything else from S3 is retried and then fails the whole
-     * sync, including the 400s that name the connection or the credentials ({@link #NOT_THE_FILE}).
+     * sync, including the 400s that name the connection or the credentials ({@link S3Faults#NOT_THE_REQUEST}).
      */
     public boolean refusedByS3(Exchange exchange) {
         S3Exception e = exchange.getException(S3Exception.class);
-        return refusesTheRequest(e != null ? e : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, S3Exception.class));
+        return S3Faults.refusesTheRequest(e != null ? e : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, S3Exception.class));
     }
-
-    static boolean refusesTheRequest(S3Exception e) {
-        if (e == null || (e.statusCode() != 400 && e.statusCode() != 411 && e.statusCode() != 413)) {
-            return false;
-        }
-        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-        return code == null || !NOT_THE_FILE.contains(code);
-    }
-
-    /**
-     * S3's 400s about the connection (a body cut or stalled, bytes changed in transit) or the credentials, not the
-     * file: retried like any fault of S3, and failing the whole sync when they last.
-     */
-    static final Set<String> NOT_THE_FILE = Set.of("RequestTimeout", "IncompleteBody", "BadDigest",
-            "XAmzContentSHA256Mismatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
-            "AuthorizationHeaderMalformed", "InvalidSecurity");
 
     /** Saves the state and closes the run: SUCCEEDED when it balances and no file failed, FAILED naming the files. */
     public RunAccount complete(Exchange exchange) {

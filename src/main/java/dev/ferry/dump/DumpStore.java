@@ -1,10 +1,9 @@
 package dev.ferry.dump;
 
+import dev.ferry.config.S3Faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -120,8 +119,7 @@ public final class DumpStore {
         if (e instanceof S3Failure f) {
             return f;
         }
-        boolean retryable = e instanceof SdkClientException
-                || e instanceof AwsServiceException a && (a.statusCode() == 429 || a.statusCode() >= 500);
+        boolean retryable = S3Faults.mayPassLater(e);
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
         return new S3Failure("S3 " + endpoint(s3) + " " + request + " failed: " + message, e, retryable);
     }

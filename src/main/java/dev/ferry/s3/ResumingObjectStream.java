@@ -1,5 +1,6 @@
 package dev.ferry.s3;
 
+import dev.ferry.config.S3Faults;
 import io.github.resilience4j.core.IntervalFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,7 +163,7 @@ public final class ResumingObjectStream extends InputStream {
                 if (e.statusCode() == 412) {
                     throw changed(null, e);
                 }
-                if (e.statusCode() < 500 && e.statusCode() != 429) {
+                if (!S3Faults.mayPassLater(e)) {
                     throw new DownloadFailedException("S3 refused to resume " + bucket + '/' + key + " at byte " + position
                             + ": " + describe(e), e);
                 }
