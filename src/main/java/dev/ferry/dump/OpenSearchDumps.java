@@ -66,6 +66,8 @@ public final class OpenSearchDumps {
     private final DumpProgress progress;
     private final Backoff backoff;
     private final Map<String, Dump> active = new ConcurrentHashMap<>();
+    /** Index folders with a dump starting or running: at most one each. */
+    private final java.util.Set<String> claimed = ConcurrentHashMap.newKeySet();
 
     public OpenSearchDumps(OpenSearchToS3Settings settings, SnapshotReader reader, DumpDestination destination,
                            Runs runs, DumpProgress progress, Backoff backoff) {
@@ -95,22 +97,25 @@ public final class OpenSearchDumps {
      * query (its checkpoint without a manifest) and continues it. Starts the run in the ledger.
      */
     public Dump begin(DumpRequest request, Exchange exchange) {
-        String folder = destination.root() + request.index().replaceAll("[^A-Za-z0-9._-]", "_") + "/";
-        if (active.containsKey(folder)) {
-            throw new IllegalStateException("a dump of " + request.index() + " is already running ("
-                    + active.get(folder).dumpId + ")");
+        String folder = folderOf(request.index());
+        // One dump per index at a time, claimed before anything is opened or begun: two triggers at once (the
+        // schedule, a request file, a resume at start) never both open a snapshot or both resume the same dump.
+        if (!claimed.add(folder)) {
+            Dump running = active.get(folder);
+            throw new IllegalStateException("a dump of " + request.index() + " is already running"
+                    + (running == null ? "" : " (" + running.dumpId + ")"));
         }
-        Dump dump = settings.resume() ? resumable(request, folder).orElse(null) : null;
-        if (dump == null) {
-            dump = fresh(request, folder);
-        }
-        if (active.putIfAbsent(folder, dump) != null) {
-            if (!dump.resumed) {
-                closePit(dump);
+        Dump dump;
+        try {
+            dump = settings.resume() ? resumable(request, folder).orElse(null) : null;
+            if (dump == null) {
+                dump = fresh(request, folder);
             }
-            cleanSpool(dump);
-            throw new IllegalStateException("a dump of " + request.index() + " is already running");
+        } catch (RuntimeException e) {
+            claimed.remove(folder);
+            throw e;
         }
+        active.put(folder, dump);
         dump.transform = transformOfTheRoute.get();
         exchange.setProperty(DUMP_PROPERTY, dump);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
@@ -156,6 +161,17 @@ public final class OpenSearchDumps {
     }
 
     private Optional<Dump> resumable(DumpRequest request, String folder) {
+        return unfinished(request, folder).map(u -> resume(request, u.prefix(), u.checkpoint()));
+    }
+
+    private record Unfinished(String prefix, JsonNode checkpoint) {
+    }
+
+    /**
+     * The index's latest dump when it is unfinished (a checkpoint, no manifest) and was made for this request with
+     * these settings: the one {@link #begin} resumes. Dumps that failed before their first checkpoint are skipped.
+     */
+    private Optional<Unfinished> unfinished(DumpRequest request, String folder) {
         List<String> dumps = destination.dumps(folder);
         for (int i = dumps.size() - 1; i >= 0; i--) {
             String prefix = dumps.get(i);
@@ -176,9 +192,41 @@ public final class OpenSearchDumps {
                 LOG.warn("unfinished dump {} was made with other settings (index, query, sort or slices): not resumed", prefix);
                 return Optional.empty();
             }
-            return Optional.of(resume(request, prefix, c));
+            return Optional.of(new Unfinished(prefix, c));
         }
         return Optional.empty();
+    }
+
+    /**
+     * When this replica starts, or becomes the dump's leader: the configured dump if its latest dump was left
+     * unfinished (a crash, a killed leader, a failure) and will be resumed, so it goes on now instead of at the next
+     * scheduled time; null when there is nothing to resume, a dump of the index is running, or a request file is
+     * waiting in request-dir (the request-file route resumes its own dump).
+     */
+    public DumpRequest unfinishedConfiguredDump() {
+        DumpRequest configured = configuredRequest();
+        String folder = folderOf(configured.index());
+        if (!settings.resume() || claimed.contains(folder) || requestFileWaiting()) {
+            return null;
+        }
+        Optional<Unfinished> left = unfinished(configured, folder);
+        left.ifPresent(u -> LOG.info("dump {} of {} was left unfinished: resuming it now, not at the next scheduled time",
+                u.prefix(), configured.index()));
+        return left.isPresent() ? configured : null;
+    }
+
+    private boolean requestFileWaiting() {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(settings.requestDir())) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".json"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private String folderOf(String index) {
+        return destination.root() + index.replaceAll("[^A-Za-z0-9._-]", "_") + "/";
     }
 
     /**
@@ -523,7 +571,9 @@ public final class OpenSearchDumps {
     }
 
     private void release(Dump dump) {
-        active.remove(folderOf(dump), dump);
+        if (active.remove(folderOf(dump), dump)) {
+            claimed.remove(folderOf(dump));
+        }
         progress.ended(dump);
         cleanSpool(dump);
     }

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 public record OpenSearchToS3Settings(String index, String query, DumpDestinationUri destination, int pageSize,
                                      int slices, String sort, String keepAlive, long partMaxDocs, long partMaxBytes,
                                      int uploadsInFlight, long multipartBytes, int compressionLevel, Path spoolDir,
-                                     boolean resume, boolean oneShot, int requestTimeoutSeconds) {
+                                     boolean resume, boolean oneShot, int requestTimeoutSeconds, Path requestDir) {
 
     public static final String PREFIX = "ferry.opensearch-to-s3.";
 
@@ -59,7 +59,7 @@ public record OpenSearchToS3Settings(String index, String query, DumpDestination
                 Integer.parseInt(get(pc, "uploads-in-flight")), Long.parseLong(get(pc, "multipart-part-bytes")),
                 Integer.parseInt(get(pc, "compression-level")), Path.of(get(pc, "spool-dir")),
                 Boolean.parseBoolean(get(pc, "resume")), Boolean.parseBoolean(get(pc, "one-shot")),
-                Integer.parseInt(get(pc, "request-timeout-seconds")));
+                Integer.parseInt(get(pc, "request-timeout-seconds")), Path.of(get(pc, "request-dir")));
     }
 
     private static boolean between(String s, long min, long max) {

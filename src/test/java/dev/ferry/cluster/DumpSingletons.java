@@ -12,7 +12,8 @@ import java.util.Map;
 /** What the leader election tests look at: the dump pipeline's singleton routes and its leader gauge on one instance. */
 final class DumpSingletons {
 
-    static final List<String> ROUTES = List.of("opensearch-to-s3-schedule", "opensearch-to-s3-request-file");
+    static final List<String> ROUTES = List.of("opensearch-to-s3-schedule", "opensearch-to-s3-request-file",
+            "opensearch-to-s3-resume-unfinished");
 
     private DumpSingletons() {
     }

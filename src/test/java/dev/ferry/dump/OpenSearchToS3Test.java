@@ -2,6 +2,7 @@ package dev.ferry.dump;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
 import dev.ferry.embedded.FaultProxy;
 import dev.ferry.testing.FerryUnderTest;
 import org.apache.camel.ProducerTemplate;
@@ -180,9 +181,13 @@ class OpenSearchToS3Test {
             }
         }
 
-        // a new Ferry process (the old one is gone, and so is its point in time) dumps the same index again
+        // a new Ferry process (the old one is gone, and so is its point in time) resumes the unfinished dump of its
+        // configured index as it starts (opensearch-to-s3-resume-unfinished), not at the next scheduled time (2099 here)
         try (FerryUnderTest second = FerryUnderTest.start(base)) {
-            RunAccount resumed = dump(second, f.index);
+            Runs runs = second.bean("runs", Runs.class);
+            await().atMost(Duration.ofMinutes(2)).until(() -> !runs.finished().isEmpty());
+            assertThat(runs.finished()).as("one dump, begun by the start alone").hasSize(1);
+            RunAccount resumed = runs.finished().get(0);
             assertThat(resumed.status()).as(resumed.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
             assertThat(resumed.subject()).contains("(resumed)");
             assertThat(resumed.read()).isEqualTo(total - resumedFrom);
