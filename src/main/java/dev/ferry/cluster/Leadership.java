@@ -89,6 +89,7 @@ public final class Leadership {
         });
         if (kind.equals("none")) {
             for (String pipeline : pipelines) {
+                context.getRegistry().bind(LeadershipLoss.beanName(pipeline), new LeadershipLoss(pipeline)); // never fires
                 SingleProcess policy = new SingleProcess();
                 policies.add(policy);
                 context.getRegistry().bind(policyName(pipeline), policy);
@@ -98,6 +99,11 @@ public final class Leadership {
         CamelClusterService service = kind.equals("kubernetes") ? kubernetes(pc) : fileLock(pc);
         context.addService(service, true, true);
         for (String pipeline : pipelines) {
+            // before the routes are built: the view calls its listeners in order, so this one acts before the
+            // policy's, which waits for the stopped routes' work in flight
+            LeadershipLoss loss = new LeadershipLoss(pipeline);
+            service.getView(namespace(pipeline)).addEventListener(loss);
+            context.getRegistry().bind(LeadershipLoss.beanName(pipeline), loss);
             ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(service, namespace(pipeline));
             policies.add(policy);
             context.getRegistry().bind(policyName(pipeline), policy);

@@ -55,8 +55,14 @@ public final class OpenSearchDumps {
         this.transformOfTheRoute = transform;
     }
 
-    /** What to dump: from the settings (schedule, one-shot) or from a request file. */
-    public record DumpRequest(String index, String query) {
+    /**
+     * What to dump: from the settings (schedule, one-shot) or from a request file. {@code resumeOnly}: continue the
+     * index's unfinished dump, and do nothing (no run) when there is none any more or a dump of the index is running.
+     */
+    public record DumpRequest(String index, String query, boolean resumeOnly) {
+        public DumpRequest(String index, String query) {
+            this(index, query, false);
+        }
     }
 
     private final OpenSearchToS3Settings settings;
@@ -102,23 +108,36 @@ public final class OpenSearchDumps {
         // schedule, a request file, a resume at start) never both open a snapshot or both resume the same dump.
         if (!claimed.add(folder)) {
             Dump running = active.get(folder);
+            if (request.resumeOnly()) {
+                LOG.info("the unfinished dump of {} is not resumed now: a dump of it is running{}", request.index(),
+                        running == null ? "" : " (" + running.dumpId + ")");
+                exchange.setRouteStop(true);
+                return null;
+            }
             throw new IllegalStateException("a dump of " + request.index() + " is already running"
                     + (running == null ? "" : " (" + running.dumpId + ")"));
         }
-        Dump dump;
+        Dump dump = null;
         try {
             dump = settings.resume() ? resumable(request, folder).orElse(null) : null;
+            if (dump == null && request.resumeOnly()) {
+                LOG.info("the dump of {} is no longer unfinished: nothing to resume", request.index());
+                exchange.setRouteStop(true);
+                return null; // never a new dump at an unscheduled time
+            }
             if (dump == null) {
                 dump = fresh(request, folder);
             }
-        } catch (RuntimeException e) {
-            claimed.remove(folder);
-            throw e;
+            active.put(folder, dump);
+            // from here on the dump route's failure step releases the claim (and the point in time, the run)
+            exchange.setProperty(DUMP_PROPERTY, dump);
+            exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
+        } finally {
+            if (exchange.getProperty(DUMP_PROPERTY) == null) {
+                claimed.remove(folder);
+            }
         }
-        active.put(folder, dump);
         dump.transform = transformOfTheRoute.get();
-        exchange.setProperty(DUMP_PROPERTY, dump);
-        exchange.setProperty(RetryCounter.RUN_PROPERTY, dump.run);
         progress.started(dump);
         // The checkpoint names the point in time before anything is read, so even a dump that fails before its
         // first part is resumed on the same snapshot. A resume writes the state it continues from (the parts it
@@ -198,6 +217,17 @@ public final class OpenSearchDumps {
     }
 
     /**
+     * Fails every running dump at once, for {@code reason}: its slices stop at their next part, no manifest is written,
+     * the checkpoint is kept (as after any failure), and the dump route records the run FAILED.
+     */
+    public void stopAll(String reason) {
+        for (Dump dump : active.values()) {
+            LOG.warn("dump {} of {} stops: {}", dump.dumpId, dump.index, reason);
+            dump.markFailed(new IllegalStateException(reason));
+        }
+    }
+
+    /**
      * When this replica starts, or becomes the dump's leader: the configured dump if its latest dump was left
      * unfinished (a crash, a killed leader, a failure) and will be resumed, so it goes on now instead of at the next
      * scheduled time; null when there is nothing to resume, a dump of the index is running, or a request file is
@@ -212,7 +242,7 @@ public final class OpenSearchDumps {
         Optional<Unfinished> left = unfinished(configured, folder);
         left.ifPresent(u -> LOG.info("dump {} of {} was left unfinished: resuming it now, not at the next scheduled time",
                 u.prefix(), configured.index()));
-        return left.isPresent() ? configured : null;
+        return left.isPresent() ? new DumpRequest(configured.index(), configured.query(), true) : null;
     }
 
     private boolean requestFileWaiting() {

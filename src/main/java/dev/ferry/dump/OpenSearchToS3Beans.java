@@ -1,5 +1,7 @@
 package dev.ferry.dump;
 
+import dev.ferry.Pipeline;
+import dev.ferry.cluster.LeadershipLoss;
 import dev.ferry.snapshot.SnapshotReader;
 import dev.ferry.opensearch.OpenSearchConnection;
 import dev.ferry.opensearch.Backoff;
@@ -33,6 +35,13 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
         OpenSearchDumps dumps = new OpenSearchDumps(settings, reader, destination(context, settings), runs, progress,
                 Backoff.from(pc));
         dumps.transformWith(() -> transform(context));
+        LeadershipLoss loss = context.getRegistry().lookupByNameAndType(
+                LeadershipLoss.beanName(Pipeline.OPENSEARCH_TO_S3.id()), LeadershipLoss.class);
+        if (loss != null && !settings.oneShot()) {
+            // a one-shot dump is no leader's: it runs on every replica that is started that way
+            loss.onLoss(() -> dumps.stopAll("this replica no longer leads opensearch-to-s3; the replica that does"
+                    + " resumes the dump from its checkpoint"));
+        }
         context.getRegistry().bind("opensearchToS3Dumps", dumps);
         context.getRegistry().bind("opensearchToS3OneShot", new OneShotExit(context));
         // A slice reads its next part on an upload thread too (the split's next step), hence a thread per slice
