@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run opensearch-to-s3: dump 1M documents of ~500 bytes from the embedded OpenSearch to S3Proxy.
 #   Ferry one-shot (packaged, -Xmx256m) | elasticdump --output=s3://... --s3Compress at --limit 5000 and 10000 |
-#   a minimal scroll loop that only reads and discards (the floor) | Ferry again on 3M documents (flat memory?).
+#   a minimal scroll loop that only reads and discards (the floor) | Ferry with compression=zstd (tool ferry-zstd) |
+#   Ferry again on 3M documents (flat memory?).
 # Each index is force-merged and the node idle before anything is measured; the 1M tools run in two rounds in
 # opposite orders, best of two kept.
 set -euo pipefail
@@ -43,18 +44,21 @@ settle() { # settle INDEX
   bench_log "$1: node still busy after 2 minutes; measuring anyway"
 }
 
-ferry_dump() { # ferry_dump INDEX N CASE
-  local index=$1 n=$2 case=$3 bucket="bench-ferry-$3"
+ferry_dump() { # ferry_dump INDEX N CASE [COMPRESSION]
+  local index=$1 n=$2 case=$3 compression=${4:-gzip}
+  local tool=ferry bucket="bench-ferry-$3"
+  [[ $compression == gzip ]] || { tool="ferry-$compression"; bucket="$bucket-$compression"; }
   java -cp "$BENCH_CP" dev.ferry.bench.BenchData s3-put "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$bucket" x
-  bench_measure "$P" ferry s3 "$case" "$n" -- env FERRY_OPENSEARCH_TO_S3_ENABLED=true FERRY_OPENSEARCH_TO_S3_ONE_SHOT=true \
+  bench_measure "$P" "$tool" s3 "$case" "$n" -- env FERRY_OPENSEARCH_TO_S3_ENABLED=true FERRY_OPENSEARCH_TO_S3_ONE_SHOT=true \
+    FERRY_OPENSEARCH_TO_S3_COMPRESSION="$compression" \
     FERRY_OPENSEARCH_TO_S3_INDEX="$index" FERRY_OPENSEARCH_TO_S3_DESTINATION="s3://$bucket/dumps" \
     FERRY_OPENSEARCH_TO_S3_SPOOL_DIR="$BENCH_WORK/os3-spool" FERRY_OPENSEARCH_TO_S3_REQUEST_DIR="$BENCH_WORK/os3-requests" \
     FERRY_OPENSEARCH_HOSTS="$OPENSEARCH_HOST" FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true \
     FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" FERRY_MANAGEMENT_PORT=0 \
     CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" \
-    bash -c "target/ferry/bin/ferry > $BENCH_WORK/ferry-$case.log 2>&1"
-  grep -q "status=SUCCEEDED read=$n written=$n" "$BENCH_WORK/ferry-$case.log" \
-    || { tail -40 "$BENCH_WORK/ferry-$case.log" >&2; bench_log "Ferry did not dump $n documents"; exit 1; }
+    bash -c "target/ferry/bin/ferry > $BENCH_WORK/$tool-$case.log 2>&1"
+  grep -q "status=SUCCEEDED read=$n written=$n" "$BENCH_WORK/$tool-$case.log" \
+    || { tail -40 "$BENCH_WORK/$tool-$case.log" >&2; bench_log "Ferry did not dump $n documents"; exit 1; }
 }
 
 elasticdump_dumps() {
@@ -87,9 +91,10 @@ load_index bench-os3-1m "$DOCS"
 ED=$(bench_elasticdump)
 # two rounds in opposite orders, the faster of each tool's two runs kept (bench_finish keeps the best per case)
 bench_log "round 1"
-ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs"; elasticdump_dumps; scroll_floor
+ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs"; ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs" zstd; elasticdump_dumps
+scroll_floor
 bench_log "round 2"
-scroll_floor; elasticdump_dumps; ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs"
+scroll_floor; elasticdump_dumps; ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs" zstd; ferry_dump bench-os3-1m "$DOCS" "${DOCS}-docs"
 
 load_index bench-os3-3m "$BIG"
 ferry_dump bench-os3-3m "$BIG" "${BIG}-docs"
@@ -103,15 +108,16 @@ for r in (json.loads(l) for l in open(f"target/bench/{sys.argv[1]}-runs.jsonl") 
     b["runs"] += 1
     b["seconds"] = min(b["seconds"], r["seconds"])
     b["peak_rss_mb"] = max(b["peak_rss_mb"], r["peak_rss_mb"])
-f = [r for r in best.values() if r["tool"] == "ferry"]
-peers = [r for r in best.values() if r["tool"] != "ferry"]
+f = [r for r in best.values() if r["tool"].startswith("ferry")]
+peers = [r for r in best.values() if not r["tool"].startswith("ferry")]
 floor = next((r for r in peers if r["tool"] == "scroll-read-discard"), None)
-one = next((r for r in f if r["records"] == floor["records"]), None) if floor else None
-ratio = f' (1M: {floor["seconds"] / one["seconds"]:.2f}x the floor\'s docs/s)' if one else ""
+ones = [r for r in f if floor and r["records"] == floor["records"]]
+ratio = (" (1M: " + ", ".join(f'{r["tool"]} {floor["seconds"] / r["seconds"]:.2f}x' for r in ones)
+         + " the floor's docs/s)") if ones else ""
 fmt = lambda r: f'{r["tool"]} {r["case"]} {r["seconds"]} s'
 print(f'| {datetime.date.today()} | opensearch-to-s3 | 1M/3M docs ~500 B to S3, 1-shard indices force-merged, node idle;'
       f' 1M: best of 2 rounds in opposite orders | '
-      + ", ".join(f'{r["case"]} {r["seconds"]} s' for r in f) + ratio + ' | ' + ", ".join(map(fmt, peers)) + ' | '
+      + ", ".join(f'{r["tool"]} {r["case"]} {r["seconds"]} s' for r in f) + ratio + ' | ' + ", ".join(map(fmt, peers)) + ' | '
       + ", ".join(f'{r["tool"]} {r["case"]} {r["peak_rss_mb"]} MB' for r in best.values()) + ' |')
 PY
 )"

@@ -111,7 +111,7 @@ public final class DirectoryDumpDestination implements DumpDestination {
         return list(folder, f -> {
             String name = f.getFileName().toString();
             return Files.isRegularFile(f)
-                    && (name.endsWith(".ndjson.gz") || name.startsWith(".") && name.endsWith(TEMPORARY));
+                    && (PartCompression.isPart(name) || name.startsWith(".") && name.endsWith(TEMPORARY));
         }, "");
     }
 

@@ -63,6 +63,8 @@ public final class Dump {
     final String index;
     final String query;
     final String sort;
+    /** How its parts are compressed: the setting when it began, the checkpoint's when it is resumed. */
+    final PartCompression compression;
     final int slices;
     final String keyPrefix;
     final Instant startedAt;
@@ -96,8 +98,10 @@ public final class Dump {
     final long startNanos = System.nanoTime();
 
     Dump(String dumpId, String index, String query, String sort, int slices, String keyPrefix,
-         Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint) {
+         Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint,
+         PartCompression compression) {
         this.dumpId = dumpId;
+        this.compression = compression;
         this.index = index;
         this.query = query;
         this.sort = sort;
@@ -337,6 +341,7 @@ public final class Dump {
         }
         n.put("sort", sort);
         n.put("slices", slices);
+        n.put("compression", compression.id());
         n.put("startedAt", startedAt.toString());
         n.put("documentsAtSnapshot", documentsAtSnapshot);
         if (!pointInTimeRenewals.isEmpty()) {

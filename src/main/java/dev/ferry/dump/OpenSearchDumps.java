@@ -167,7 +167,7 @@ public final class OpenSearchDumps {
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
             RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId));
             return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
-                    started, total, pit, run, null);
+                    started, total, pit, run, null, settings.compression());
         } catch (RuntimeException e) {
             reader.closePit(pit);
             throw e;
@@ -308,8 +308,19 @@ public final class OpenSearchDumps {
         }
         String dumpId = c.path("dumpId").asText();
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
+        // a dump goes on in the compression it began with (checkpoints from before the setting: gzip)
+        PartCompression compression = PartCompression.of(c.path("compression").asText("gzip"));
+        if (compression == null) {
+            throw new IllegalStateException("cannot resume dump " + prefix + ": its checkpoint names compression '"
+                    + c.path("compression").asText() + "', which this Ferry does not know");
+        }
+        if (compression != settings.compression()) {
+            LOG.info("dump {}: resumed with its own compression, {} (the setting is now {})", prefix, compression.id(),
+                    settings.compression().id());
+        }
+        compression.requireAvailable();
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
-                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c);
+                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression);
         if (renewed) {
             dump.pointInTimeRenewed(Instant.now());
         } else {
@@ -718,7 +729,7 @@ public final class OpenSearchDumps {
                 dump.pitId = cursor.pitId();
                 if (writer == null) {
                     writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
-                            settings.compressionLevel());
+                            dump.compression, settings.compressionLevel());
                 }
                 writer.lineWritten(cursor.writeLine(writer.lines()));
                 progress.read(dump, 1);
@@ -754,7 +765,7 @@ public final class OpenSearchDumps {
                 }
                 if (writer == null) {
                     writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
-                            settings.compressionLevel());
+                            dump.compression, settings.compressionLevel());
                 }
                 int read = docs.size();
                 DumpBatch batch = new DumpBatch(docs, dump, this::deadLetterFile);
@@ -781,9 +792,10 @@ public final class OpenSearchDumps {
 
         private PartWriter deadLetterFile() {
             if (deadLetters == null) {
-                // the part's writer exists: a batch is transformed only once its part is open
+                // the part's writer exists: a batch is transformed only once its part is open. Dead letters stay gzip
+                // whatever the parts are: they are for people and their tools.
                 deadLetters = new PartWriter(settings.spoolDir(), dump.dumpId + "-dead-letters", writer.number(), slice,
-                        settings.compressionLevel());
+                        PartCompression.GZIP, settings.compressionLevel());
             }
             return deadLetters;
         }

@@ -27,6 +27,9 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent pc = context.getPropertiesComponent();
         OpenSearchToS3Settings settings = OpenSearchToS3Settings.from(pc);
+        if (Boolean.parseBoolean(pc.resolveProperty("ferry.opensearch-to-s3.enabled").orElse("false"))) {
+            settings.compression().requireAvailable(); // at start-up, not at the first part
+        }
         SnapshotReader reader = new SnapshotReader(OpenSearchConnection.from(pc),
                 Duration.ofSeconds(settings.requestTimeoutSeconds()));
         Runs runs = context.getRegistry().lookupByNameAndType("runs", Runs.class);

@@ -50,7 +50,7 @@ public final class PartUploader {
     private void put(String bucket, String key, SpooledPart part) {
         if (part.bytes() <= multipartBytes) {
             s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(CONTENT_TYPE)
-                    .contentEncoding("gzip").metadata(java.util.Map.of("sha256", part.sha256(),
+                    .contentEncoding(part.compression().id()).metadata(java.util.Map.of("sha256", part.sha256(),
                             "documents", String.valueOf(part.documents()))).build(), RequestBody.fromFile(part.file()));
         } else {
             multipart(bucket, key, part);
@@ -64,7 +64,7 @@ public final class PartUploader {
 
     private void multipart(String bucket, String key, SpooledPart part) {
         String uploadId = s3.createMultipartUpload(CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
-                .contentType(CONTENT_TYPE).contentEncoding("gzip").metadata(java.util.Map.of("sha256", part.sha256(),
+                .contentType(CONTENT_TYPE).contentEncoding(part.compression().id()).metadata(java.util.Map.of("sha256", part.sha256(),
                         "documents", String.valueOf(part.documents()))).build()).uploadId();
         try {
             List<CompletedPart> done = new ArrayList<>();

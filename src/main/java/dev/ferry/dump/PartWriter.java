@@ -10,10 +10,9 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes one part to the local spool as gzipped NDJSON, counting documents and uncompressed bytes (to know when to
+ * Writes one part to the local spool as compressed NDJSON (gzip or zstd), counting documents and uncompressed bytes (to know when to
  * cut) and hashing the compressed bytes as they are written (the SHA-256 that the manifest records for the object).
  */
 public final class PartWriter implements AutoCloseable {
@@ -23,26 +22,22 @@ public final class PartWriter implements AutoCloseable {
     private final Path file;
     private final CountingStream compressed;
     private final DigestOutputStream digest;
-    private final GZIPOutputStream gzip;
+    private final PartCompression compression;
     private final OutputStream lines;
     private long documents;
     private long uncompressedBytes;
     private boolean closed;
 
-    public PartWriter(Path spoolDir, String dumpId, int number, int slice, int compressionLevel) {
+    public PartWriter(Path spoolDir, String dumpId, int number, int slice, PartCompression compression, int compressionLevel) {
         this.number = number;
         this.slice = slice;
+        this.compression = compression;
         try {
             Files.createDirectories(spoolDir);
-            this.file = Files.createTempFile(spoolDir, dumpId + "-" + number + "-", ".ndjson.gz");
+            this.file = Files.createTempFile(spoolDir, dumpId + "-" + number + "-", compression.suffix());
             this.compressed = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024));
             this.digest = new DigestOutputStream(compressed, MessageDigest.getInstance("SHA-256"));
-            this.gzip = new GZIPOutputStream(digest, 64 * 1024) {
-                {
-                    def.setLevel(compressionLevel);
-                }
-            };
-            this.lines = new BufferedOutputStream(gzip, 64 * 1024);
+            this.lines = new BufferedOutputStream(compression.compress(digest, compressionLevel), 64 * 1024);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot spool a part under " + spoolDir, e);
         } catch (NoSuchAlgorithmException e) {
@@ -76,7 +71,7 @@ public final class PartWriter implements AutoCloseable {
         return documents == 0;
     }
 
-    /** Finishes the gzip stream and describes the part. */
+    /** Finishes the compressed stream and describes the part. */
     public SpooledPart finish(byte[] lastSort) {
         try {
             lines.close();
@@ -85,7 +80,7 @@ public final class PartWriter implements AutoCloseable {
             throw new UncheckedIOException("cannot finish spooled part " + file, e);
         }
         return new SpooledPart(number, slice, file, documents, compressed.count(),
-                HexFormat.of().formatHex(digest.getMessageDigest().digest()), lastSort);
+                HexFormat.of().formatHex(digest.getMessageDigest().digest()), lastSort, compression);
     }
 
     /** Abandons the part (on failure): closes and deletes its spool file. */

@@ -69,7 +69,7 @@ public final class S3DumpDestination implements DumpDestination {
     /** An unfinished multipart upload is not an object (and is aborted on failure): only complete parts are listed. */
     @Override
     public List<String> parts(String folder) {
-        return store.keys(bucket, folder).stream().filter(k -> k.endsWith(".ndjson.gz")).toList();
+        return store.keys(bucket, folder).stream().filter(PartCompression::isPart).toList();
     }
 
     @Override

@@ -20,9 +20,10 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads an S3 object as NDJSON and hands out its lines in batches cut by count and by bytes, so a bulk request never
- * grows with the object. Gzip is detected by its magic bytes (a {@code .gz} name is not trusted either way).
+ * grows with the object. Gzip and zstd are detected by their magic bytes (a {@code .gz} or {@code .zst} name is not
+ * trusted either way).
  *
- * <p>Damage does not throw: a corrupt gzip stream or bytes that are not UTF-8 text end the iteration after the lines
+ * <p>Damage does not throw: a corrupt or truncated gzip or zstd stream, or bytes that are not UTF-8 text end the iteration after the lines
  * read so far, and {@link #damage()} says where and why, so the caller indexes what was readable and then
  * dead-letters the whole object. Only damage in bytes S3 delivered counts: the source stream resumes broken downloads
  * itself and throws a runtime {@link ResumingObjectStream.DownloadFailedException} when it cannot, which passes
@@ -47,7 +48,8 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
     private String damage;
     private SourceLine carried;
     private List<SourceLine> next;
-    private final boolean gzipped;
+    /** gzip, zstd, or null for plain text. */
+    private final String compression;
     private byte[] lineBuf = new byte[1024];
     private boolean sawNul;
     private boolean sawNonAscii;
@@ -71,22 +73,25 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
         this.source = new ConsumedCount(raw);
         BufferedInputStream buffered = new BufferedInputStream(source, 64 * 1024);
         InputStream opened = buffered;
-        boolean gz = false;
+        String kind = null;
         try {
-            buffered.mark(2);
-            int b1 = buffered.read();
-            int b2 = buffered.read();
+            buffered.mark(4);
+            byte[] magic = buffered.readNBytes(4);
             buffered.reset();
-            gz = b1 == 0x1f && b2 == 0x8b;
-            if (gz) {
+            if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+                kind = "gzip";
                 opened = new GZIPInputStream(buffered, 64 * 1024);
+            } else if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
+                    && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+                kind = "zstd";
+                opened = zstd(buffered);
             }
         } catch (IOException e) {
-            damage = "corrupt gzip at the start of the object: " + e.getMessage();
+            damage = "corrupt " + kind + " at the start of the object: " + e.getMessage();
             eof = true;
         }
         this.in = opened;
-        this.gzipped = gz;
+        this.compression = kind;
     }
 
     @Override
@@ -164,7 +169,8 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
                 }
             } catch (IOException e) {
                 // The part line at the damage is part of the damaged remainder: the whole object is dead-lettered.
-                damage = (gzipped ? "corrupt gzip" : "read error") + " after line " + lineNumber + ": " + e.getMessage();
+                damage = (compression != null ? "corrupt " + compression : "read error") + " after line " + lineNumber + ": "
+                        + e.getMessage();
                 eof = true;
                 pos = limit;
                 return null;
@@ -318,8 +324,21 @@ public final class NdjsonBatches implements Iterator<List<SourceLine>>, Closeabl
         return bytesRead;
     }
 
-    public boolean gzipped() {
-        return gzipped;
+    /** Whether the object's bytes are compressed (gzip or zstd). */
+    public boolean compressed() {
+        return compression != null;
+    }
+
+    /**
+     * zstd's reader over the object. A missing native library is no damage of the object: the run fails (and the
+     * object stays for a Ferry that can read it).
+     */
+    private static InputStream zstd(InputStream in) throws IOException {
+        try {
+            return new com.github.luben.zstd.ZstdInputStream(in);
+        } catch (LinkageError e) {
+            throw new IllegalStateException("a zstd object, and zstd-jni's native library cannot be loaded here: " + e, e);
+        }
     }
 
     @Override

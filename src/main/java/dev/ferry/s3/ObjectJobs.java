@@ -119,7 +119,7 @@ public final class ObjectJobs {
             String reason = "unreadable: " + damage;
             long size = lines.objectSize();
             long unread = size < 0 ? 0 : Math.max(0, size - lines.objectBytesConsumed());
-            String stored = lines.gzipped() ? " (compressed)" : "";
+            String stored = lines.compressed() ? " (compressed)" : "";
             String extent = lines.linesRead() + " line(s) read before the damage; " + (size < 0 ? "object size unknown"
                     : unread == 0 ? "all " + size + " byte(s)" + stored + " of the object were delivered: its content ends early"
                     : "at least " + unread + " of the object's " + size + " byte(s)" + stored + " unread");

@@ -69,7 +69,8 @@ public final class S3Inbox {
 
     public boolean isData(String key) {
         // dead letters (a dump's part-NNNNN.dead-letters.ndjson.gz, this pipeline's own) are never read as data
-        if (key.endsWith(".dead-letters.ndjson") || key.endsWith(".dead-letters.ndjson.gz")) {
+        if (key.endsWith(".dead-letters.ndjson") || key.endsWith(".dead-letters.ndjson.gz")
+                || key.endsWith(".dead-letters.ndjson.zst")) {
             return false;
         }
         return keySuffixes.isEmpty() || keySuffixes.stream().anyMatch(key::endsWith);

@@ -21,11 +21,11 @@ class DirectoryDumpDestinationTest {
     void aPartThatCannotBeStoredWhollyLeavesNothingUnderItsName() throws Exception {
         DirectoryDumpDestination destination = new DirectoryDumpDestination(dir.resolve("dumps"));
         Path spool = Files.write(dir.resolve("spooled"), new byte[100]);
-        destination.putPart("idx/d1/part-00001.ndjson.gz", new SpooledPart(1, 0, spool, 3, 100, "sha", null));
+        destination.putPart("idx/d1/part-00001.ndjson.gz", new SpooledPart(1, 0, spool, 3, 100, "sha", null, PartCompression.GZIP));
         assertThat(dir.resolve("dumps/idx/d1/part-00001.ndjson.gz")).hasSize(100);
 
         // the spool file holds less than the part should: the write fails and no part, no temporary file is left
-        SpooledPart shortPart = new SpooledPart(2, 0, spool, 3, 150, "sha", null);
+        SpooledPart shortPart = new SpooledPart(2, 0, spool, 3, 150, "sha", null, PartCompression.GZIP);
         assertThatThrownBy(() -> destination.putPart("idx/d1/part-00002.ndjson.gz", shortPart))
                 .isInstanceOf(DumpDestination.Failure.class)
                 .hasMessageContaining("file:" + dir.resolve("dumps/idx/d1/part-00002.ndjson.gz"))

@@ -251,10 +251,12 @@ public final class DumpFixture {
     }
 
     /** Every line of every part listed in the manifest (or found under the folder), in order. */
-    public static List<String> lines(byte[] gzipped) throws IOException {
+    public static List<String> lines(byte[] compressed) throws IOException {
         List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(
-                new java.io.ByteArrayInputStream(gzipped)), StandardCharsets.UTF_8))) {
+        java.io.InputStream in = new java.io.ByteArrayInputStream(compressed);
+        boolean zstd = compressed.length >= 4 && (compressed[0] & 0xff) == 0x28 && (compressed[1] & 0xff) == 0xb5;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(zstd ? new com.github.luben.zstd.ZstdInputStream(in)
+                : new GZIPInputStream(in), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 lines.add(line);

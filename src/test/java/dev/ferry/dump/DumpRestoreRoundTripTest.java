@@ -3,7 +3,8 @@ package dev.ferry.dump;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import dev.ferry.testing.FerryUnderTest;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URLEncoder;
@@ -19,24 +20,32 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A dump written by opensearch-to-s3, restored by s3-to-opensearch into another index: every document back with its
- * id and routing, its _source byte for byte, and the dump's manifest left alone.
+ * id and routing, its _source byte for byte, and the dump's manifest left alone; with gzip parts (the default) and
+ * with zstd parts (compression = zstd), which the restore tells apart by their magic bytes.
  */
 class DumpRestoreRoundTripTest {
 
     @TempDir
     Path work;
 
-    @Test
-    void anOpenSearchToS3DumpIsRestoredByS3ToOpenSearchByteForByte() throws Exception {
-        DumpFixture f = new DumpFixture("roundtrip");
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "zstd"})
+    void anOpenSearchToS3DumpIsRestoredByS3ToOpenSearchByteForByte(String compression) throws Exception {
+        DumpFixture f = new DumpFixture("roundtrip-" + compression);
         int total = f.seed(1_000);
-        try (FerryUnderTest dumper = FerryUnderTest.start(f.settings(work))) {
+        Map<String, String> dumpSettings = f.settings(work.resolve(compression));
+        dumpSettings.put("ferry.opensearch-to-s3.compression", compression);
+        try (FerryUnderTest dumper = FerryUnderTest.start(dumpSettings)) {
             RunAccount dump = OpenSearchToS3Test.dump(dumper, f.index);
             assertThat(dump.status()).as(dump.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
         }
         String folder = f.dumpFolders("dumps").get(0);
-        List<String> parts = f.keys(folder).stream().filter(k -> k.endsWith(".ndjson.gz")).toList();
-        assertThat(parts).isNotEmpty();
+        String suffix = compression.equals("zstd") ? ".ndjson.zst" : ".ndjson.gz";
+        List<String> parts = f.keys(folder).stream().filter(k -> k.endsWith(".ndjson.gz") || k.endsWith(".ndjson.zst")).toList();
+        assertThat(parts).isNotEmpty().allMatch(k -> k.endsWith(suffix));
+        assertThat(f.json(folder + "manifest.json").path("compression").asText()).isEqualTo(compression);
+        assertThat(f.s3.client().headObject(b -> b.bucket(f.bucket).key(parts.get(0))).contentEncoding()).isEqualTo(compression);
+        f.assertHoldsEveryDocumentOnce(folder, total);
 
         String restored = f.index + "-restored";
         f.http("PUT", "/" + restored, "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0},"

@@ -27,7 +27,7 @@ class PartUploaderTest {
         byte[] content = new byte[12 * 1024 * 1024 + 12_345]; // three pieces of 5 MiB, the last one short
         new Random(7).nextBytes(content);
         Path file = Files.write(work.resolve("part-00001.ndjson.gz"), content);
-        SpooledPart part = new SpooledPart(1, 0, file, 42, content.length, DumpFixture.sha256(content), null);
+        SpooledPart part = new SpooledPart(1, 0, file, 42, content.length, DumpFixture.sha256(content), null, PartCompression.GZIP);
 
         new PartUploader(s3.client(), 5L * 1024 * 1024).upload(bucket, "dumps/part-00001.ndjson.gz", part);
 

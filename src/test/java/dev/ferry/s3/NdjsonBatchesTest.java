@@ -41,7 +41,7 @@ class NdjsonBatchesTest {
     void gzipIsDetectedByMagicBytesAndBatchesAreCutByCount() throws IOException {
         NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(gzip(lines(10).getBytes())), 4, 1 << 20, 1 << 20);
         List<List<SourceLine>> all = all(batches);
-        assertThat(batches.gzipped()).isTrue();
+        assertThat(batches.compressed()).isTrue();
         assertThat(all).extracting(List::size).containsExactly(4, 4, 2);
         assertThat(all.get(2).get(1).number()).isEqualTo(10);
         assertThat(all.get(2).get(1).text()).isEqualTo("{\"n\":10}");
@@ -55,7 +55,7 @@ class NdjsonBatchesTest {
         String text = "{\"a\":1}\n{\"b\":2}\n" + big + "\n{\"c\":3}";
         NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(text.getBytes()), 100, 20, 1 << 20);
         List<List<SourceLine>> all = all(batches);
-        assertThat(batches.gzipped()).isFalse();
+        assertThat(batches.compressed()).isFalse();
         assertThat(all).extracting(List::size).containsExactly(2, 1, 1);
         assertThat(all.get(1).get(0).number()).isEqualTo(3);
         assertThat(all.get(2).get(0).text()).isEqualTo("{\"c\":3}"); // last line without a newline
@@ -93,6 +93,45 @@ class NdjsonBatchesTest {
         NdjsonBatches broken = new NdjsonBatches(new ByteArrayInputStream(garbage), 10, 1000, 1000);
         assertThat(all(broken)).isEmpty();
         assertThat(broken.damage()).startsWith("corrupt gzip");
+    }
+
+    static byte[] zstd(byte[] plain) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // as Ferry's dump writes them: with the frame's content checksum
+        try (com.github.luben.zstd.ZstdOutputStream z = new com.github.luben.zstd.ZstdOutputStream(out, 1).setChecksum(true)) {
+            z.write(plain);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A dump's zstd parts (compression = zstd) are read like gzip: detected by their magic bytes, whatever the name; a
+     * zstd stream cut short or corrupted is damage after the lines read, never a shorter object taken for whole.
+     */
+    @Test
+    void zstdIsDetectedByMagicBytesAndACutOrCorruptStreamIsDamage() throws IOException {
+        byte[] good = zstd(lines(20_000).getBytes());
+        NdjsonBatches batches = new NdjsonBatches(new ByteArrayInputStream(good), good.length, 1000, 1 << 20, 1 << 20);
+        List<List<SourceLine>> all = all(batches);
+        assertThat(batches.compressed()).isTrue();
+        assertThat(all.stream().mapToLong(List::size).sum()).isEqualTo(20_000);
+        assertThat(all.get(19).get(999).text()).isEqualTo("{\"n\":20000}");
+        assertThat(batches.damage()).isNull();
+
+        byte[] cutShort = Arrays.copyOf(good, good.length / 2);
+        NdjsonBatches truncated = new NdjsonBatches(new ByteArrayInputStream(cutShort), cutShort.length, 1000, 1 << 20, 1 << 20);
+        long read = all(truncated).stream().mapToLong(List::size).sum();
+        assertThat(read).isLessThan(20_000).isEqualTo(truncated.linesRead());
+        assertThat(truncated.damage()).startsWith("corrupt zstd after line " + read);
+
+        byte[] scrambled = good.clone();
+        for (int i = good.length / 3; i < good.length / 3 + 64; i++) {
+            scrambled[i] = (byte) (scrambled[i] ^ 0x5A);
+        }
+        NdjsonBatches corrupt = new NdjsonBatches(new ByteArrayInputStream(scrambled), good.length, 1000, 1 << 20, 1 << 20);
+        long before = all(corrupt).stream().mapToLong(List::size).sum();
+        assertThat(corrupt.damage()).startsWith("corrupt zstd after line " + before);
+        assertThat(before).isLessThan(20_000);
     }
 
     /**
