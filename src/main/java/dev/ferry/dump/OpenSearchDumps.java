@@ -307,8 +307,8 @@ public final class OpenSearchDumps {
             }
         }
         String dumpId = c.path("dumpId").asText();
-        RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
-        // a dump goes on in the compression it began with (checkpoints from before the setting: gzip)
+        // a dump goes on in the compression it began with (checkpoints from before the setting: gzip); checked before
+        // its run begins, so a refusal leaves no run behind that never ends
         PartCompression compression = PartCompression.of(c.path("compression").asText("gzip"));
         if (compression == null) {
             throw new IllegalStateException("cannot resume dump " + prefix + ": its checkpoint names compression '"
@@ -319,6 +319,7 @@ public final class OpenSearchDumps {
                     settings.compression().id());
         }
         compression.requireAvailable();
+        RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
                 Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression);
         if (renewed) {
@@ -612,8 +613,9 @@ public final class OpenSearchDumps {
     }
 
     private void release(Dump dump) {
-        if (active.remove(folderOf(dump), dump)) {
-            claimed.remove(folderOf(dump));
+        String folder = folderOf(dump);
+        if (active.remove(folder, dump)) {
+            claimed.remove(folder);
         }
         progress.ended(dump);
         cleanSpool(dump);

@@ -27,7 +27,7 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent pc = context.getPropertiesComponent();
         OpenSearchToS3Settings settings = OpenSearchToS3Settings.from(pc);
-        if (Boolean.parseBoolean(pc.resolveProperty("ferry.opensearch-to-s3.enabled").orElse("false"))) {
+        if (Boolean.parseBoolean(pc.resolveProperty(Pipeline.OPENSEARCH_TO_S3.enabledKey()).orElse("false"))) {
             settings.compression().requireAvailable(); // at start-up, not at the first part
         }
         SnapshotReader reader = new SnapshotReader(OpenSearchConnection.from(pc),
