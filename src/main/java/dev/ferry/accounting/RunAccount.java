@@ -31,6 +31,7 @@ public final class RunAccount {
     private volatile Instant ended;
     private volatile String failure;
     private volatile String unreadable;
+    private volatile String stopReason;
 
     RunAccount(String pipeline, String runId, String subject, PipelineMetrics metrics) {
         this.pipeline = pipeline;
@@ -114,6 +115,22 @@ public final class RunAccount {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Asks the run to stop at its next check ({@link #stopReason()}), for a reason that is not the run's own fault (the
+     * replica stopped leading its pipeline). The run can no longer succeed: {@link Runs#finish} fails it with the
+     * reason, whatever it counted by then. The first reason stays.
+     */
+    public void stop(String reason) {
+        if (stopReason == null && status.get() == Status.RUNNING) {
+            stopReason = reason;
+        }
+    }
+
+    /** Why the run was asked to stop, or null. */
+    public String stopReason() {
+        return stopReason;
     }
 
     public String pipeline() { return pipeline; }

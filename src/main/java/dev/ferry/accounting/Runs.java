@@ -48,9 +48,12 @@ public final class Runs {
 
     /**
      * Closes a run as succeeded when every record read is accounted for, as failed otherwise: an unbalanced run is
-     * never reported as a success.
+     * never reported as a success, and neither is one asked to stop ({@link RunAccount#stop}).
      */
     public RunAccount finish(RunAccount run) {
+        if (run.stopReason() != null) {
+            return close(run, RunAccount.Status.FAILED, run.stopReason(), false);
+        }
         long missing = run.unaccounted();
         if (missing != 0) {
             return close(run, RunAccount.Status.FAILED, "records unaccounted for: read=" + run.read()

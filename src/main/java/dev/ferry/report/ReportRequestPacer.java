@@ -1,5 +1,7 @@
 package dev.ferry.report;
 
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -79,6 +81,7 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
      */
     public synchronized void awaitNextRequest(Exchange exchange) {
         CamelContext context = exchange.getContext();
+        RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
         waiting = true;
         try {
             long wait = millisUntilNextRequest();
@@ -86,6 +89,7 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
                 if (stopping || context.isStopping() || context.isStopped()) {
                     throw stopping(wait);
                 }
+                ReportStoppingException.throwIfStopped(run, "the request to the report server " + server + " was not sent");
                 if (wait <= 0) {
                     return;
                 }
@@ -99,6 +103,11 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
         } finally {
             waiting = false;
         }
+    }
+
+    /** A waiting request checks again now whether its run was asked to stop. */
+    synchronized void wakeUp() {
+        notifyAll();
     }
 
     /** True while a request waits in {@link #awaitNextRequest(Exchange)}. */
@@ -148,8 +157,8 @@ public final class ReportRequestPacer implements OnCamelContextStopping, OnCamel
     }
 
     synchronized Exception classify(Exception caught) {
-        if (caught == null || caught instanceof ReportSpoolException) {
-            return caught; // the report server did its part; the local disk did not
+        if (caught == null || caught instanceof ReportSpoolException || caught instanceof ReportStoppingException) {
+            return caught; // the report server did its part; the local disk, or this replica's lead, did not
         }
         HttpOperationFailedException http = find(caught, HttpOperationFailedException.class);
         if (http != null) {

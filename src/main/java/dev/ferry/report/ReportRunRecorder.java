@@ -57,6 +57,24 @@ public final class ReportRunRecorder {
         }
     }
 
+    /**
+     * Asks every report-to-sql run in flight on this replica to stop at its next check: before its request is sent,
+     * between two chunks of the report it spools (the connection is dropped, not read to its end), before its next
+     * batch is loaded, and at its end, where it cannot succeed. Called the moment this replica stops leading
+     * report-to-sql: the new leader loads the window again from the watermark, which this run no longer moves.
+     */
+    public int stopRunning(String reason) {
+        int stopped = 0;
+        for (RunAccount run : runs.active()) {
+            if (run.pipeline().equals(Pipeline.REPORT_TO_SQL.id())) {
+                run.stop(reason);
+                stopped++;
+            }
+        }
+        requests.wakeUp();
+        return stopped;
+    }
+
     /** In the window route's doCatch: records why, then throws to stop the catch-up. */
     public void failed(Exchange exchange) {
         RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);

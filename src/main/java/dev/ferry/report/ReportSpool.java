@@ -1,5 +1,7 @@
 package dev.ferry.report;
 
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,10 +79,16 @@ public final class ReportSpool {
         exchange.setProperty(FILE_PROPERTY, spool);
         long copied = 0;
         boolean complete = false;
+        RunAccount run = exchange.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
         try (InputStream in = body) {
             OutputStream out = Channels.newOutputStream(spool.channel);
             byte[] buffer = new byte[64 * 1024];
             while (true) {
+                if (run != null && run.stopReason() != null) {
+                    abort(in); // closing would read the rest of the report first
+                    ReportStoppingException.throwIfStopped(run, "the report from " + server
+                            + " was dropped after " + copied + " bytes");
+                }
                 int n;
                 try {
                     n = in.read(buffer);
@@ -109,6 +117,16 @@ public final class ReportSpool {
         }
         spool.reader = new BufferedInputStream(Files.newInputStream(spool.path), 64 * 1024);
         return spool.reader;
+    }
+
+    /**
+     * Drops the connection under the body instead of reading it to its end, as closing Apache HttpClient's body stream
+     * does; any other stream is closed.
+     */
+    private static void abort(InputStream in) throws IOException {
+        if (in instanceof org.apache.hc.core5.http.io.EofSensorInputStream connection) {
+            connection.abort();
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.ferry.report;
 
+import dev.ferry.Pipeline;
 import dev.ferry.accounting.Runs;
+import dev.ferry.cluster.LeadershipLoss;
 import dev.ferry.sqlload.ColumnMapping;
 import dev.ferry.sqlload.RowHasher;
 import dev.ferry.sql.RunStateRepository;
@@ -35,9 +37,16 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         registry.bind("reportWindowPlanner", new ReportWindowPlanner(settings, dataSource, runState, Clock.systemUTC()));
         ReportRequestPacer pacer = new ReportRequestPacer(settings.minRequestIntervalMs(), settings.maxRenderMs(),
                 settings.retryAfterMaxMs(), settings.readTimeoutMs(), settings.baseUrl());
-        pacer.onThrottled(() -> runs.metrics().add(dev.ferry.Pipeline.REPORT_TO_SQL.id(),
+        pacer.onThrottled(() -> runs.metrics().add(Pipeline.REPORT_TO_SQL.id(),
                 dev.ferry.accounting.PipelineMetrics.Count.THROTTLED, 1));
-        registry.bind("reportRunRecorder", new ReportRunRecorder(runs, runState, settings.reportKey(), pacer));
+        ReportRunRecorder recorder = new ReportRunRecorder(runs, runState, settings.reportKey(), pacer);
+        registry.bind("reportRunRecorder", recorder);
+        LeadershipLoss loss = registry.lookupByNameAndType(LeadershipLoss.beanName(Pipeline.REPORT_TO_SQL.id()),
+                LeadershipLoss.class);
+        if (loss != null) {
+            loss.onLoss(() -> recorder.stopRunning("this replica no longer leads report-to-sql; the replica that does"
+                    + " loads the window again from the watermark"));
+        }
         registry.bind("reportRequest", new ReportRequest(settings));
         registry.bind("reportRequestPacer", pacer);
         registry.bind("reportHttpAuth", new ReportHttpAuth(settings.authMethod(), settings.user(), settings.password(), settings.domain()));
@@ -47,7 +56,7 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         }
         registry.bind("reportFailures", new ReportFailures(settings.baseUrl(), settings.truststore()));
         ReportSpool spool = new ReportSpool(settings.spoolDirectory(), ReportRequestPacer.hostAndPort(settings.baseUrl()));
-        if (Boolean.parseBoolean(pc.resolveProperty("ferry.report-to-sql.enabled").orElse("false"))) {
+        if (Boolean.parseBoolean(pc.resolveProperty(Pipeline.REPORT_TO_SQL.enabledKey()).orElse("false"))) {
             spool.removeLeftovers(); // files of runs a killed process never finished
         }
         registry.bind("reportSpool", spool);

@@ -29,6 +29,7 @@ public final class RowConverter {
 
     /** Converts a batch and counts its rows as read: a row is read once it is in a batch that will be accounted for. */
     public LoadBatch convert(List<ReportRow> rows, RunAccount run) {
+        ReportStoppingException.throwIfStopped(run, "the rest of the report was not loaded");
         if (run != null) {
             run.read(rows.size());
         }

@@ -103,10 +103,7 @@ class LeadershipTest {
 
     private Map<String, String> settings(String name, Path locks) {
         Map<String, String> s = DumpSingletons.dumpSettings(work, name);
-        s.put("ferry.cluster.service", "file");
-        s.put("ferry.cluster.file.root", locks.toString());
-        s.put("ferry.cluster.file.interval-ms", "300");
-        s.put("ferry.cluster.file.stale-intervals", "2");
+        s.putAll(FerryUnderTest.fileLockCluster(locks, 300, 2));
         return s;
     }
 }

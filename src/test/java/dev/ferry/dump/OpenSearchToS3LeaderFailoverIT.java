@@ -91,10 +91,7 @@ class OpenSearchToS3LeaderFailoverIT {
         s.put("ferry.opensearch-to-s3.page-size", "1000");
         s.put("ferry.opensearch-to-s3.part-max-docs", "5000");
         s.put("ferry.db.url", "jdbc:h2:mem:failover-" + replica + ";MODE=MSSQLServer");
-        s.put("ferry.cluster.service", "file");
-        s.put("ferry.cluster.file.root", locks.toString());
-        s.put("ferry.cluster.file.interval-ms", String.valueOf(LOCK_INTERVAL_MS));
-        s.put("ferry.cluster.file.stale-intervals", String.valueOf(STALE_INTERVALS));
+        s.putAll(FerryUnderTest.fileLockCluster(locks, LOCK_INTERVAL_MS, STALE_INTERVALS));
         return s;
     }
 

@@ -37,10 +37,7 @@ class OpenSearchToS3LeadershipLossTest {
         Map<String, String> settings = f.settings(work);
         settings.put("ferry.opensearch-to-s3.request-dir", requests.toString());
         settings.put("ferry.opensearch-to-s3.uploads-in-flight", "1");
-        settings.put("ferry.cluster.service", "file");
-        settings.put("ferry.cluster.file.root", locks.toString());
-        settings.put("ferry.cluster.file.interval-ms", "300");
-        settings.put("ferry.cluster.file.stale-intervals", "2");
+        settings.putAll(FerryUnderTest.fileLockCluster(locks, 300, 2));
         try (FerryUnderTest ferry = FerryUnderTest.start(settings)) {
             Runs runs = ferry.bean("runs", Runs.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(locks.resolve("ferry-opensearch-to-s3")));

@@ -1,12 +1,27 @@
 package dev.ferry.report;
 
+import dev.ferry.accounting.PipelineMetrics;
+import dev.ferry.accounting.RetryCounter;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.sqlload.ColumnMapping;
+import dev.ferry.sqlload.RowHasher;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Retry-After as the report server may send it: seconds or an HTTP date. */
 class ReportRequestPacerTest {
@@ -23,5 +38,39 @@ class ReportRequestPacerTest {
         assertThat(ReportRequestPacer.retryAfterMillis("Mon, 30 Nov 2026 11:00:00 GMT", now)).as("in the past").isZero();
         assertThat(ReportRequestPacer.retryAfterMillis("soon", now)).isZero();
         assertThat(ReportRequestPacer.retryAfterMillis(null, now)).isZero();
+    }
+
+    /**
+     * A run asked to stop (the replica lost the lead) while its request waits for its turn: the wait ends at once and
+     * the request is not sent; a batch of that run is not converted either.
+     */
+    @Test
+    void aRunAskedToStopSendsNoRequestAndConvertsNoBatch() throws Exception {
+        Runs runs = new Runs(new PipelineMetrics(() -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        ReportRequestPacer pacer = new ReportRequestPacer(600_000, 1_000, 1_000, 1_000, "http://reports.example:8080/ReportServer");
+        pacer.requestStarting(); // the next request's turn is 10 minutes away
+        RunAccount run = runs.begin("report-to-sql", "window");
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            Exchange exchange = new DefaultExchange(context);
+            exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
+            CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> pacer.awaitNextRequest(exchange));
+            while (!pacer.waiting()) {
+                Thread.sleep(10);
+            }
+            ReportRunRecorder recorder = new ReportRunRecorder(runs, null, "report", pacer);
+            long t0 = System.nanoTime();
+            assertThat(recorder.stopRunning("this replica no longer leads report-to-sql")).isEqualTo(1);
+            assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(ReportStoppingException.class)
+                    .hasMessageContaining("this replica no longer leads report-to-sql: the request to the report server"
+                            + " reports.example:8080 was not sent");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("woken, not at its next check")
+                    .isLessThan(500);
+        }
+        ColumnMapping mapping = ColumnMapping.parse("TrackingId = tracking_id : text(40)");
+        RowConverter converter = new RowConverter(mapping, new RowHasher(mapping, List.of()));
+        assertThatThrownBy(() -> converter.convert(List.of(), run)).isInstanceOf(ReportStoppingException.class)
+                .hasMessageContaining("the rest of the report was not loaded");
+        assertThat(run.read()).isZero();
     }
 }

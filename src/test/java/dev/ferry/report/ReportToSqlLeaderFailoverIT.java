@@ -1,5 +1,6 @@
 package dev.ferry.report;
 
+import dev.ferry.testing.FerryUnderTest;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.PostgresServer;
 import dev.ferry.embedded.report.ReportServer;
@@ -136,10 +137,7 @@ class ReportToSqlLeaderFailoverIT {
                                                    Path work, String replica, Path locks) throws IOException {
         Map<String, String> settings = postgresSettings(server, db, pg, until, HOURS,
                 Files.createDirectories(work.resolve(replica + "-spool")));
-        settings.put("ferry.cluster.service", "file");
-        settings.put("ferry.cluster.file.root", locks.toString());
-        settings.put("ferry.cluster.file.interval-ms", String.valueOf(LOCK_INTERVAL_MS));
-        settings.put("ferry.cluster.file.stale-intervals", String.valueOf(STALE_INTERVALS));
+        settings.putAll(FerryUnderTest.fileLockCluster(locks, LOCK_INTERVAL_MS, STALE_INTERVALS));
         return settings;
     }
 

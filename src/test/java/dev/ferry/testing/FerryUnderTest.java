@@ -33,6 +33,17 @@ public final class FerryUnderTest implements AutoCloseable {
         this.managementPort = managementPort;
     }
 
+    /**
+     * The settings of a leader election on lock files in {@code locks} (ferry.cluster.service = file), checked every
+     * {@code intervalMs}, a lock left unrenewed for {@code staleIntervals} intervals being taken over.
+     */
+    public static Map<String, String> fileLockCluster(Path locks, long intervalMs, int staleIntervals) {
+        return Map.of("ferry.cluster.service", "file",
+                "ferry.cluster.file.root", locks.toString(),
+                "ferry.cluster.file.interval-ms", String.valueOf(intervalMs),
+                "ferry.cluster.file.stale-intervals", String.valueOf(staleIntervals));
+    }
+
     public static FerryUnderTest start(Map<String, String> overrides) throws Exception {
         return start(null, overrides);
     }

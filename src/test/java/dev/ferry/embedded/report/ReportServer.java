@@ -175,19 +175,21 @@ public final class ReportServer implements AutoCloseable {
         final long cutOffRows;
         final boolean abrupt;
         final Duration renderDelay; // null: the behaviour's render delay
+        final Duration trickle; // null: the body as fast as it goes; else a pause after each TRICKLE_BYTES
 
         private Response(Kind kind, int status, Map<String, String> headers, long cutOffRows, boolean abrupt) {
-            this(kind, status, headers, cutOffRows, abrupt, null);
+            this(kind, status, headers, cutOffRows, abrupt, null, null);
         }
 
         private Response(Kind kind, int status, Map<String, String> headers, long cutOffRows, boolean abrupt,
-                         Duration renderDelay) {
+                         Duration renderDelay, Duration trickle) {
             this.kind = kind;
             this.status = status;
             this.headers = Map.copyOf(headers);
             this.cutOffRows = cutOffRows;
             this.abrupt = abrupt;
             this.renderDelay = renderDelay;
+            this.trickle = trickle;
         }
 
         /** A normal render (useful inside a queue). */
@@ -241,14 +243,23 @@ public final class ReportServer implements AutoCloseable {
         public Response header(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name, value);
-            return new Response(kind, status, h, cutOffRows, abrupt, renderDelay);
+            return new Response(kind, status, h, cutOffRows, abrupt, renderDelay, trickle);
         }
 
         /** This response after {@code delay} instead of the behaviour's render delay (one slow render in a queue). The
          *  request stays in flight for the whole delay, even when the client gave up and closed the connection. */
         public Response renderDelay(Duration delay) {
-            return new Response(kind, status, headers, cutOffRows, abrupt, Objects.requireNonNull(delay));
+            return new Response(kind, status, headers, cutOffRows, abrupt, Objects.requireNonNull(delay), trickle);
         }
+
+        /** The body in pieces of {@value #TRICKLE_BYTES} bytes with {@code pause} after each (a slow network or
+         *  server): a client that drops the connection meanwhile makes the next piece fail, and the body is not
+         *  counted in {@link Stats#rowsServed()}. */
+        public Response trickle(Duration pause) {
+            return new Response(kind, status, headers, cutOffRows, abrupt, renderDelay, Objects.requireNonNull(pause));
+        }
+
+        static final int TRICKLE_BYTES = 16 * 1024;
 
         boolean rendersCsv() {
             return kind == Kind.NORMAL || kind == Kind.CUT_OFF || kind == Kind.RENAMED_HEADER;
@@ -930,7 +941,8 @@ public final class ReportServer implements AutoCloseable {
         call.ex.sendResponseHeaders(200, 0); // chunked
         TrackingReport.Shape shape = new TrackingReport.Shape(scripted.kind == Response.Kind.RENAMED_HEADER,
                 scripted.kind == Response.Kind.CUT_OFF ? scripted.cutOffRows : -1);
-        CountingStream out = new CountingStream(call.ex.getResponseBody());
+        CountingStream out = new CountingStream(scripted.trickle == null ? call.ex.getResponseBody()
+                : new TrickleStream(call.ex.getResponseBody(), scripted.trickle));
         long alloc0 = allocatedBytes();
         try {
             long rows = report.write(out, v.from(), v.to(), v.plants(), behaviour.defects(), shape, null);
@@ -951,6 +963,38 @@ public final class ReportServer implements AutoCloseable {
         call.done();
         out.close(); // terminating chunk
         call.ex.close();
+    }
+
+    /** Writes on in pieces of {@link Response#TRICKLE_BYTES}, pausing after each. */
+    private static final class TrickleStream extends java.io.FilterOutputStream {
+        private final Duration pause;
+        private int sinceLastPause;
+
+        TrickleStream(java.io.OutputStream out, Duration pause) {
+            super(out);
+            this.pause = pause;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, Response.TRICKLE_BYTES - sinceLastPause);
+                out.write(b, off, n);
+                off += n;
+                len -= n;
+                sinceLastPause += n;
+                if (sinceLastPause == Response.TRICKLE_BYTES) {
+                    out.flush();
+                    sinceLastPause = 0;
+                    sleep(pause);
+                }
+            }
+        }
     }
 
     private void sendScripted(Call call, Response r) throws IOException {
