@@ -19,8 +19,11 @@ public final class ObjectJob {
     private final DeadLetterSpool deadLetters;
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     private volatile String abandoned;
+    private final ResumingObjectStream source;
 
-    public ObjectJob(String bucket, String key, RunAccount run, NdjsonBatches lines, DeadLetterSpool deadLetters) {
+    public ObjectJob(String bucket, String key, RunAccount run, ResumingObjectStream source, NdjsonBatches lines,
+                     DeadLetterSpool deadLetters) {
+        this.source = source;
         this.bucket = bucket;
         this.key = key;
         this.run = run;
@@ -32,6 +35,8 @@ public final class ObjectJob {
     public String key() { return key; }
     public RunAccount run() { return run; }
     public NdjsonBatches lines() { return lines; }
+    /** The object's bytes as S3 delivers them (under {@link #lines()}). */
+    public ResumingObjectStream source() { return source; }
     public DeadLetterSpool deadLetters() { return deadLetters; }
 
     /** One batch found the cluster failing: the other batches of the object stop retrying (the run fails anyway). */

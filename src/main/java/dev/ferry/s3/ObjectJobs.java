@@ -70,7 +70,7 @@ public final class ObjectJobs {
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
         ResumingObjectStream stream = new ResumingObjectStream(s3, bucket, key, resumeAttempts, resumeInitialDelayMs,
                 resumeMaxDelayMs);
-        ObjectJob job = new ObjectJob(bucket, key, run, new NdjsonBatches(stream, stream.size(), maxDocs, maxBytes,
+        ObjectJob job = new ObjectJob(bucket, key, run, stream, new NdjsonBatches(stream, stream.size(), maxDocs, maxBytes,
                 maxLineBytes), new DeadLetterSpool(bucket, key));
         exchange.setProperty(ObjectJob.PROPERTY, job);
     }
@@ -110,28 +110,27 @@ public final class ObjectJobs {
      * when there is none. An object whose content is damaged (in bytes S3 delivered whole) is copied whole to the
      * dead-letter bucket here, with the reason in its metadata: the unread remainder is not a record (its lines
      * cannot be counted), so the run says how many bytes of the object it left unread and counts it unreadable.
+     * A part of a Ferry dump that reads whole but not as its dump wrote it (another document count, other bytes) is
+     * damaged the same way: its documents were indexed, and the copy says what differs.
      */
     public void deadLetters(Exchange exchange) {
         ObjectJob job = job(exchange);
         NdjsonBatches lines = job.lines();
         String damage = lines.damage();
         if (damage != null) {
-            String reason = "unreadable: " + damage;
             long size = lines.objectSize();
             long unread = size < 0 ? 0 : Math.max(0, size - lines.objectBytesConsumed());
             String stored = lines.compressed() ? " (compressed)" : "";
             String extent = lines.linesRead() + " line(s) read before the damage; " + (size < 0 ? "object size unknown"
                     : unread == 0 ? "all " + size + " byte(s)" + stored + " of the object were delivered: its content ends early"
                     : "at least " + unread + " of the object's " + size + " byte(s)" + stored + " unread");
-            s3.copyObject(b -> b.sourceBucket(job.bucket()).sourceKey(job.key())
-                    .destinationBucket(deadLetterBucket).destinationKey(job.key())
-                    .metadataDirective(MetadataDirective.REPLACE)
-                    .metadata(Map.of("ferry-reason", ascii(reason), "ferry-source", ascii(job.bucket() + '/' + job.key()),
-                            "ferry-lines-read", Long.toString(lines.linesRead()),
-                            "ferry-bytes-unread", Long.toString(unread))));
-            job.run().unreadable(unread, damage + "; " + extent);
-            LOG.error("object {}/{} is {}; {}; the lines before the damage were indexed, the object is copied whole to {}/{}",
-                    job.bucket(), job.key(), reason, extent, deadLetterBucket, job.key());
+            copyWholeToDeadLetters(job, damage, extent, unread, "the lines before the damage were indexed");
+        } else {
+            String differs = differsFromItsDump(job.source(), lines.linesRead());
+            if (differs != null) {
+                copyWholeToDeadLetters(job, differs, lines.linesRead() + " line(s) read, every byte delivered", 0,
+                        "its lines were indexed as read");
+            }
         }
         Path file = job.deadLetters().finish();
         var message = exchange.getMessage();
@@ -144,6 +143,41 @@ public final class ObjectJobs {
             message.setHeader("FerrySource", job.bucket() + '/' + job.key());
             message.setHeader("FerryDeadLetterCount", job.deadLetters().count());
         }
+    }
+
+    private void copyWholeToDeadLetters(ObjectJob job, String damage, String extent, long unread, String indexed) {
+        String reason = "unreadable: " + damage;
+        s3.copyObject(b -> b.sourceBucket(job.bucket()).sourceKey(job.key())
+                .destinationBucket(deadLetterBucket).destinationKey(job.key())
+                .metadataDirective(MetadataDirective.REPLACE)
+                .metadata(Map.of("ferry-reason", ascii(reason), "ferry-source", ascii(job.bucket() + '/' + job.key()),
+                        "ferry-lines-read", Long.toString(job.lines().linesRead()),
+                        "ferry-bytes-unread", Long.toString(unread))));
+        job.run().unreadable(unread, damage + "; " + extent);
+        LOG.error("object {}/{} is {}; {}; {}, the object is copied whole to {}/{}", job.bucket(), job.key(), reason,
+                extent, indexed, deadLetterBucket, job.key());
+    }
+
+    /**
+     * Why a part of a Ferry dump, read to its end, is not what its dump wrote (the count and SHA-256 stored with it),
+     * or null: it is not a dump part, or it is the same. Another count means documents missing from the part (or
+     * added); other bytes, a part replaced or altered since its dump.
+     */
+    static String differsFromItsDump(ResumingObjectStream source, long linesRead) {
+        ResumingObjectStream.DumpPart wrote = source.dumpPart();
+        String sha256 = source.sha256OfDelivered();
+        if (wrote == null || sha256 == null) {
+            return null;
+        }
+        if (wrote.documents() != linesRead) {
+            return "not the part its dump wrote: " + linesRead + " document(s) read, the dump wrote " + wrote.documents()
+                    + " (x-amz-meta-documents)";
+        }
+        if (!wrote.sha256().equals(sha256)) {
+            return "not the part its dump wrote: its bytes' SHA-256 is " + sha256 + ", the dump wrote " + wrote.sha256()
+                    + " (x-amz-meta-sha256)";
+        }
+        return null;
     }
 
     /** Closes the run; an unbalanced run fails here, so the object is not marked done and is read again later. */

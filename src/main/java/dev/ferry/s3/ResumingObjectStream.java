@@ -44,6 +44,9 @@ public final class ResumingObjectStream extends InputStream {
     private final IntervalFunction backoff;
     private final long size;
     private final String etag;
+    private final DumpPart dumpPart;
+    private final java.security.MessageDigest digest; // over every byte delivered, for a dump part only
+    private String deliveredSha256;
     private ResponseInputStream<GetObjectResponse> current;
     private long position;
     private int failedAttempts;
@@ -66,6 +69,47 @@ public final class ResumingObjectStream extends InputStream {
         GetObjectResponse first = current.response();
         this.size = first.contentLength() == null ? -1 : first.contentLength();
         this.etag = first.eTag();
+        this.dumpPart = DumpPart.of(first.metadata());
+        this.digest = dumpPart == null ? null : sha256();
+    }
+
+    /**
+     * What an opensearch-to-s3 dump wrote into this object, from the metadata it stores with each part
+     * ({@code x-amz-meta-documents}, {@code x-amz-meta-sha256}: the hex SHA-256 of the stored bytes).
+     */
+    public record DumpPart(long documents, String sha256) {
+        static DumpPart of(java.util.Map<String, String> metadata) {
+            String documents = metadata.get("documents");
+            String sha256 = metadata.get("sha256");
+            if (documents == null || sha256 == null || !documents.matches("\\d{1,18}") || !sha256.matches("[0-9a-f]{64}")) {
+                return null; // not a part of Ferry's dumps (or not as they write it)
+            }
+            return new DumpPart(Long.parseLong(documents), sha256);
+        }
+    }
+
+    /** What the dump that wrote this object recorded of it, or null when it is not a part of a Ferry dump. */
+    public DumpPart dumpPart() {
+        return dumpPart;
+    }
+
+    /** The hex SHA-256 of the object's bytes once every one was delivered; null before, or when not a dump part. */
+    public String sha256OfDelivered() {
+        if (digest == null || size < 0 || position < size) {
+            return null;
+        }
+        if (deliveredSha256 == null) {
+            deliveredSha256 = java.util.HexFormat.of().formatHex(digest.digest());
+        }
+        return deliveredSha256;
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /** The object's length in bytes as S3 reported it at the first GET (-1 when it did not say). */
@@ -109,6 +153,9 @@ public final class ResumingObjectStream extends InputStream {
             try {
                 int n = current.read(b, off, len);
                 if (n > 0) {
+                    if (digest != null) {
+                        digest.update(b, off, n);
+                    }
                     position += n;
                     failedAttempts = 0; // progress: the budget starts over
                     return n;

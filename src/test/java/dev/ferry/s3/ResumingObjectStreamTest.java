@@ -157,4 +157,40 @@ class ResumingObjectStreamTest {
                     .hasMessageContaining("could not be resumed in 2 attempt(s)");
         }
     }
+
+    /**
+     * A part of a Ferry dump carries its document count and the SHA-256 of its bytes (x-amz-meta-documents, -sha256);
+     * read to its end, it is compared with both: the same count with other bytes is a part replaced since its dump.
+     * An object without that metadata is not checked, nor one whose bytes have not all been delivered.
+     */
+    @Test
+    void aDumpPartIsComparedWithTheCountAndSha256ItsDumpStoredWithIt() throws Exception {
+        byte[] bytes = "{\"_id\":\"a\"}\n{\"_id\":\"b\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        String other = "0".repeat(64);
+        s3.client().putObject(b -> b.bucket(bucket).key("same.ndjson").metadata(java.util.Map.of("documents", "2",
+                "sha256", sha256)), RequestBody.fromBytes(bytes));
+        s3.client().putObject(b -> b.bucket(bucket).key("replaced.ndjson").metadata(java.util.Map.of("documents", "2",
+                "sha256", other)), RequestBody.fromBytes(bytes));
+        put("plain.ndjson", bytes);
+
+        try (ResumingObjectStream same = new ResumingObjectStream(s3.client(), bucket, "same.ndjson", 3, 10, 100)) {
+            assertThat(same.dumpPart()).isEqualTo(new ResumingObjectStream.DumpPart(2, sha256));
+            assertThat(same.sha256OfDelivered()).as("not all delivered yet").isNull();
+            readAll(same);
+            assertThat(ObjectJobs.differsFromItsDump(same, 2)).isNull();
+            assertThat(ObjectJobs.differsFromItsDump(same, 1)).isEqualTo("not the part its dump wrote: 1 document(s)"
+                    + " read, the dump wrote 2 (x-amz-meta-documents)");
+        }
+        try (ResumingObjectStream replaced = new ResumingObjectStream(s3.client(), bucket, "replaced.ndjson", 3, 10, 100)) {
+            readAll(replaced);
+            assertThat(ObjectJobs.differsFromItsDump(replaced, 2)).isEqualTo("not the part its dump wrote: its bytes'"
+                    + " SHA-256 is " + sha256 + ", the dump wrote " + other + " (x-amz-meta-sha256)");
+        }
+        try (ResumingObjectStream plain = new ResumingObjectStream(s3.client(), bucket, "plain.ndjson", 3, 10, 100)) {
+            readAll(plain);
+            assertThat(plain.dumpPart()).isNull();
+            assertThat(ObjectJobs.differsFromItsDump(plain, 7)).isNull();
+        }
+    }
 }
