@@ -51,13 +51,13 @@ public final class Runs {
      * never reported as a success, and neither is one asked to stop ({@link RunAccount#stop}).
      */
     public RunAccount finish(RunAccount run) {
-        if (run.stopReason() != null) {
-            return close(run, RunAccount.Status.FAILED, run.stopReason(), false);
-        }
         long missing = run.unaccounted();
         if (missing != 0) {
             return close(run, RunAccount.Status.FAILED, "records unaccounted for: read=" + run.read()
                     + " but written+duplicate+filtered+dead_lettered=" + (run.read() - missing), true);
+        }
+        if (run.stopReason() != null) {
+            return close(run, RunAccount.Status.FAILED, run.stopReason(), false);
         }
         return close(run, RunAccount.Status.SUCCEEDED, null, false);
     }

@@ -89,7 +89,7 @@ public final class Leadership {
         });
         if (kind.equals("none")) {
             for (String pipeline : pipelines) {
-                context.getRegistry().bind(LeadershipLoss.beanName(pipeline), new LeadershipLoss(pipeline)); // never fires
+                context.getRegistry().bind(LeadershipLoss.beanName(pipeline), new LeadershipLoss(pipeline, true)); // never fires
                 SingleProcess policy = new SingleProcess();
                 policies.add(policy);
                 context.getRegistry().bind(policyName(pipeline), policy);
@@ -101,7 +101,7 @@ public final class Leadership {
         for (String pipeline : pipelines) {
             // before the routes are built: the view calls its listeners in order, so this one acts before the
             // policy's, which waits for the stopped routes' work in flight
-            LeadershipLoss loss = new LeadershipLoss(pipeline);
+            LeadershipLoss loss = new LeadershipLoss(pipeline, false);
             service.getView(namespace(pipeline)).addEventListener(loss);
             context.getRegistry().bind(LeadershipLoss.beanName(pipeline), loss);
             ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(service, namespace(pipeline));

@@ -25,8 +25,15 @@ public final class LeadershipLoss implements CamelClusterEventListener.Leadershi
     private final List<Runnable> actions = new CopyOnWriteArrayList<>();
     private final AtomicBoolean leads = new AtomicBoolean();
 
-    LeadershipLoss(String pipeline) {
+    /** @param leadsFromStart true on one process (no election: it always leads), false until an election says so */
+    LeadershipLoss(String pipeline, boolean leadsFromStart) {
         this.pipeline = pipeline;
+        this.leads.set(leadsFromStart);
+    }
+
+    /** Whether this replica leads the pipeline now (always, without a cluster service). */
+    public boolean leads() {
+        return leads.get();
     }
 
     /** The registry name of a pipeline's instance. */

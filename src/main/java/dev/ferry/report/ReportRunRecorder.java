@@ -18,11 +18,14 @@ import java.sql.SQLException;
 public final class ReportRunRecorder {
 
     public static final String WINDOW_PROPERTY = "reportWindow";
+    static final String NOT_LEADING = "this replica no longer leads report-to-sql; the replica that does loads the"
+            + " window again from the watermark";
 
     private final Runs runs;
     private final RunStateRepository runState;
     private final String reportKey;
     private final ReportRequestPacer requests;
+    private volatile java.util.function.BooleanSupplier leading = () -> true;
 
     /** @param requests how the report server's latest requests ended, for the reason of a run the open breaker failed */
     public ReportRunRecorder(Runs runs, RunStateRepository runState, String reportKey, ReportRequestPacer requests) {
@@ -32,10 +35,22 @@ public final class ReportRunRecorder {
         this.requests = requests;
     }
 
-    /** Body: the {@link ReportWindow}. Sets the run and window properties. */
+    /** Whether this replica leads report-to-sql now; without an election it always does. */
+    public void whileLeading(java.util.function.BooleanSupplier leading) {
+        this.leading = leading;
+    }
+
+    /**
+     * Body: the {@link ReportWindow}. Sets the run and window properties. A window begun after this replica stopped
+     * leading (the next one of a catch-up that was under way) is stopped at once, before its request: it fails and
+     * ends the catch-up, and the leader loads it.
+     */
     public void begin(Exchange exchange) throws SQLException {
         ReportWindow window = exchange.getMessage().getBody(ReportWindow.class);
         RunAccount run = runs.begin(Pipeline.REPORT_TO_SQL.id(), reportKey + " " + window);
+        if (!leading.getAsBoolean()) {
+            run.stop(NOT_LEADING);
+        }
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
         exchange.setProperty(WINDOW_PROPERTY, window);
         try {
@@ -63,7 +78,8 @@ public final class ReportRunRecorder {
      * batch is loaded, and at its end, where it cannot succeed. Called the moment this replica stops leading
      * report-to-sql: the new leader loads the window again from the watermark, which this run no longer moves.
      */
-    public int stopRunning(String reason) {
+    public int stopRunning() {
+        String reason = NOT_LEADING;
         int stopped = 0;
         for (RunAccount run : runs.active()) {
             if (run.pipeline().equals(Pipeline.REPORT_TO_SQL.id())) {

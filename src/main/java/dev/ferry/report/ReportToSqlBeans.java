@@ -44,8 +44,8 @@ public class ReportToSqlBeans implements org.apache.camel.CamelConfiguration {
         LeadershipLoss loss = registry.lookupByNameAndType(LeadershipLoss.beanName(Pipeline.REPORT_TO_SQL.id()),
                 LeadershipLoss.class);
         if (loss != null) {
-            loss.onLoss(() -> recorder.stopRunning("this replica no longer leads report-to-sql; the replica that does"
-                    + " loads the window again from the watermark"));
+            recorder.whileLeading(loss::leads);
+            loss.onLoss(recorder::stopRunning);
         }
         registry.bind("reportRequest", new ReportRequest(settings));
         registry.bind("reportRequestPacer", pacer);

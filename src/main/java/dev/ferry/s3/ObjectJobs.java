@@ -160,24 +160,23 @@ public final class ObjectJobs {
 
     /**
      * Why a part of a Ferry dump, read to its end, is not what its dump wrote (the count and SHA-256 stored with it),
-     * or null: it is not a dump part, or it is the same. Another count means documents missing from the part (or
-     * added); other bytes, a part replaced or altered since its dump.
+     * or null: it is not a dump part, or its bytes are the ones its dump wrote. Other bytes are a part replaced or
+     * altered since its dump; said as the documents missing (or added) when the count differs too. Same bytes with
+     * another line count come from a dump by a Ferry that wrote a source's line breaks as they were (a document
+     * indexed pretty-printed): its broken lines are dead letters already, each with its reason.
      */
     static String differsFromItsDump(ResumingObjectStream source, long linesRead) {
         ResumingObjectStream.DumpPart wrote = source.dumpPart();
         String sha256 = source.sha256OfDelivered();
-        if (wrote == null || sha256 == null) {
+        if (wrote == null || sha256 == null || wrote.sha256().equals(sha256)) {
             return null;
         }
         if (wrote.documents() != linesRead) {
             return "not the part its dump wrote: " + linesRead + " document(s) read, the dump wrote " + wrote.documents()
                     + " (x-amz-meta-documents)";
         }
-        if (!wrote.sha256().equals(sha256)) {
-            return "not the part its dump wrote: its bytes' SHA-256 is " + sha256 + ", the dump wrote " + wrote.sha256()
-                    + " (x-amz-meta-sha256)";
-        }
-        return null;
+        return "not the part its dump wrote: its bytes' SHA-256 is " + sha256 + ", the dump wrote " + wrote.sha256()
+                + " (x-amz-meta-sha256)";
     }
 
     /** Closes the run; an unbalanced run fails here, so the object is not marked done and is read again later. */

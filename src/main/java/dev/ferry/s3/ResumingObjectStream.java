@@ -79,8 +79,15 @@ public final class ResumingObjectStream extends InputStream {
      */
     public record DumpPart(long documents, String sha256) {
         static DumpPart of(java.util.Map<String, String> metadata) {
-            String documents = metadata.get("documents");
-            String sha256 = metadata.get("sha256");
+            String documents = null;
+            String sha256 = null;
+            for (java.util.Map.Entry<String, String> e : metadata.entrySet()) { // some stores keep the header's case
+                if (e.getKey().equalsIgnoreCase("documents")) {
+                    documents = e.getValue();
+                } else if (e.getKey().equalsIgnoreCase("sha256")) {
+                    sha256 = e.getValue();
+                }
+            }
             if (documents == null || sha256 == null || !documents.matches("\\d{1,18}") || !sha256.matches("[0-9a-f]{64}")) {
                 return null; // not a part of Ferry's dumps (or not as they write it)
             }

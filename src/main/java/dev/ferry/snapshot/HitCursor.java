@@ -203,13 +203,33 @@ public final class HitCursor implements Closeable {
         }
     }
 
+    /**
+     * Writes a source as part of one NDJSON line: a line break in it (CR or LF, as a document indexed pretty-printed
+     * keeps them in its stored {@code _source}) is written as a space. In valid JSON a raw line break can only be
+     * whitespace between tokens (inside a string it must be escaped), so the document means the same, at the same
+     * length; written as is, it would split the document over several lines, which no NDJSON reader takes whole.
+     */
+    static void writeOnOneLine(OutputStream out, byte[] b, int from, int length) throws IOException {
+        int end = from + length;
+        int start = from;
+        for (int i = from; i < end; i++) {
+            byte c = b[i];
+            if (c == '\n' || c == '\r') {
+                out.write(b, start, i - start);
+                out.write(' ');
+                start = i + 1;
+            }
+        }
+        out.write(b, start, end - start);
+    }
+
     /** Writes the current hit as one dump line; returns the bytes written. */
     public int writeLine(OutputStream out) {
         try {
             int n = writeHead(out, index(), id(), routing());
             int from = page.sourceFrom[hit];
             int length = page.sourceTo[hit] - from;
-            out.write(page.bytes, from, length);
+            writeOnOneLine(out, page.bytes, from, length);
             out.write(END);
             return n + length + END.length;
         } catch (IOException e) {
@@ -234,7 +254,17 @@ public final class HitCursor implements Closeable {
     public static int writeLine(dev.ferry.opensearch.IndexDoc doc, OutputStream out) {
         try {
             int n = writeHead(out, doc.index(), doc.id(), doc.routing());
-            n += doc.writeSource(out);
+            n += doc.writeSource(new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(int c) throws IOException {
+                    out.write(c == '\n' || c == '\r' ? ' ' : c);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    writeOnOneLine(out, b, off, len);
+                }
+            });
             out.write(END);
             return n + END.length;
         } catch (IOException e) {

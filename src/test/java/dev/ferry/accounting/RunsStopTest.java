@@ -31,4 +31,13 @@ class RunsStopTest {
         assertThat(run.stopReason()).isNull();
         assertThat(run.status()).isEqualTo(RunAccount.Status.SUCCEEDED);
     }
+
+    @Test
+    void aStoppedRunThatDoesNotBalanceSaysSoFirst() {
+        RunAccount run = runs.begin("report-to-sql", "window").read(10).written(9);
+        run.stop("this replica no longer leads report-to-sql");
+        runs.finish(run);
+        assertThat(run.status()).isEqualTo(RunAccount.Status.FAILED);
+        assertThat(run.failure()).startsWith("records unaccounted for: read=10");
+    }
 }

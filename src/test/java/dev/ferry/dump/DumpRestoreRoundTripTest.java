@@ -44,7 +44,13 @@ class DumpRestoreRoundTripTest {
     @ValueSource(strings = {"gzip", "zstd"})
     void anOpenSearchToS3DumpIsRestoredByS3ToOpenSearchByteForByte(String compression) throws Exception {
         DumpFixture f = new DumpFixture("roundtrip-" + compression);
-        int total = f.seed(1_000);
+        int total = f.seed(1_000) + 1;
+        // indexed pretty-printed, one document at a time: OpenSearch keeps the line breaks in its stored _source, and
+        // the dump writes each as a space (one document, one line; the same JSON)
+        String pretty = "{\n  \"n\": -1,\r\n  \"text\": \"two\\nlines\"\n}";
+        f.http("PUT", "/" + f.index + "/_doc/pretty-printed?refresh=true", pretty);
+        f.expectedLines.put("pretty-printed", "{\"_index\":\"" + f.index + "\",\"_id\":\"pretty-printed\",\"_source\":"
+                + pretty.replace('\n', ' ').replace('\r', ' ') + "}");
         Map<String, String> dumpSettings = f.settings(work.resolve(compression));
         dumpSettings.put("ferry.opensearch-to-s3.compression", compression);
         try (FerryUnderTest dumper = FerryUnderTest.start(dumpSettings)) {

@@ -60,9 +60,9 @@ class ReportRequestPacerTest {
             }
             ReportRunRecorder recorder = new ReportRunRecorder(runs, null, "report", pacer);
             long t0 = System.nanoTime();
-            assertThat(recorder.stopRunning("this replica no longer leads report-to-sql")).isEqualTo(1);
+            assertThat(recorder.stopRunning()).isEqualTo(1);
             assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(ReportStoppingException.class)
-                    .hasMessageContaining("this replica no longer leads report-to-sql: the request to the report server"
+                    .hasMessageContaining(ReportRunRecorder.NOT_LEADING + ": the request to the report server"
                             + " reports.example:8080 was not sent");
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("woken, not at its next check")
                     .isLessThan(500);
@@ -72,5 +72,41 @@ class ReportRequestPacerTest {
         assertThatThrownBy(() -> converter.convert(List.of(), run)).isInstanceOf(ReportStoppingException.class)
                 .hasMessageContaining("the rest of the report was not loaded");
         assertThat(run.read()).isZero();
+    }
+
+    /**
+     * The next window of a catch-up, begun after this replica stopped leading: its run is recorded and stopped at
+     * once, so its request is never sent and the catch-up ends; the leader loads it.
+     */
+    @Test
+    void aWindowBegunAfterTheLeadWasLostIsStoppedBeforeItsRequest() throws Exception {
+        org.h2.jdbcx.JdbcDataSource db = new org.h2.jdbcx.JdbcDataSource();
+        db.setURL(ReportToSqlFixture.h2Url());
+        dev.ferry.sql.Migrations.migrate(db, "classpath:db/report-to-sql/{vendor}",
+                java.util.Map.of("target_table", "t", "rejects_table", "r", "run_table", "runs"));
+        Runs runs = new Runs(new PipelineMetrics(() -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        ReportRequestPacer pacer = new ReportRequestPacer(0, 1_000, 1_000, 1_000, "http://reports.example/ReportServer");
+        ReportRunRecorder recorder = new ReportRunRecorder(runs, new dev.ferry.sql.RunStateRepository(db, "runs",
+                java.time.Clock.systemUTC()), "report", pacer);
+        java.util.concurrent.atomic.AtomicBoolean leads = new java.util.concurrent.atomic.AtomicBoolean(true);
+        recorder.whileLeading(leads::get);
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            java.time.LocalDateTime start = java.time.LocalDateTime.parse("2026-01-01T00:00");
+            Exchange first = new DefaultExchange(context);
+            first.getMessage().setBody(new ReportWindow(start, start.plusHours(1)));
+            recorder.begin(first);
+            assertThat(first.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class).stopReason()).isNull();
+
+            leads.set(false);
+            Exchange next = new DefaultExchange(context);
+            next.getMessage().setBody(new ReportWindow(start.plusHours(1), start.plusHours(2)));
+            recorder.begin(next);
+            RunAccount run = next.getProperty(RetryCounter.RUN_PROPERTY, RunAccount.class);
+            assertThat(run.stopReason()).isEqualTo(ReportRunRecorder.NOT_LEADING);
+            assertThatThrownBy(() -> pacer.awaitNextRequest(next)).isInstanceOf(ReportStoppingException.class)
+                    .hasMessage(ReportRunRecorder.NOT_LEADING + ": the request to the report server reports.example:80"
+                            + " was not sent");
+        }
     }
 }

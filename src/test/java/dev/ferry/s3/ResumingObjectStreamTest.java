@@ -179,14 +179,19 @@ class ResumingObjectStreamTest {
             assertThat(same.sha256OfDelivered()).as("not all delivered yet").isNull();
             readAll(same);
             assertThat(ObjectJobs.differsFromItsDump(same, 2)).isNull();
-            assertThat(ObjectJobs.differsFromItsDump(same, 1)).isEqualTo("not the part its dump wrote: 1 document(s)"
-                    + " read, the dump wrote 2 (x-amz-meta-documents)");
+            // the bytes its dump wrote, lines broken inside a document (dead letters already): not a changed part
+            assertThat(ObjectJobs.differsFromItsDump(same, 3)).isNull();
         }
         try (ResumingObjectStream replaced = new ResumingObjectStream(s3.client(), bucket, "replaced.ndjson", 3, 10, 100)) {
             readAll(replaced);
             assertThat(ObjectJobs.differsFromItsDump(replaced, 2)).isEqualTo("not the part its dump wrote: its bytes'"
                     + " SHA-256 is " + sha256 + ", the dump wrote " + other + " (x-amz-meta-sha256)");
+            assertThat(ObjectJobs.differsFromItsDump(replaced, 1)).isEqualTo("not the part its dump wrote: 1 document(s)"
+                    + " read, the dump wrote 2 (x-amz-meta-documents)");
         }
+        // the metadata's name in another case (as some S3-compatible stores return it) is the same metadata
+        assertThat(ResumingObjectStream.DumpPart.of(java.util.Map.of("Documents", "2", "SHA256", sha256)))
+                .isEqualTo(new ResumingObjectStream.DumpPart(2, sha256));
         try (ResumingObjectStream plain = new ResumingObjectStream(s3.client(), bucket, "plain.ndjson", 3, 10, 100)) {
             readAll(plain);
             assertThat(plain.dumpPart()).isNull();
