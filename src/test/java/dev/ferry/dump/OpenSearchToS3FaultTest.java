@@ -70,8 +70,12 @@ class OpenSearchToS3FaultTest {
                 Matcher where = Pattern
                         .compile("stopped with (\\d+) parts holding (\\d+) of " + total + " documents").matcher(failed.failure());
                 assertThat(where.find()).as(failed.failure()).isTrue();
-                assertThat(Integer.parseInt(where.group(1))).isBetween(stopped.parts.size() - 1, stopped.parts.size());
-                assertThat(Long.parseLong(where.group(2))).isPositive().isLessThanOrEqualTo(stopped.documents);
+                int partsSaid = Integer.parseInt(where.group(1));
+                long documentsSaid = Long.parseLong(where.group(2));
+                assertThat(partsSaid).isBetween(stopped.parts.size() - 1, stopped.parts.size());
+                assertThat(documentsSaid).isLessThanOrEqualTo(stopped.documents);
+                // none confirmed when the cut-off answer was the first checkpoint's (seen once in CI)
+                assertThat(documentsSaid > 0).as(failed.failure()).isEqualTo(partsSaid > 0);
                 assertThat(f.pitAlive(stopped.pitId)).as("the failed dump keeps its point in time").isTrue();
 
                 s3.restore();
