@@ -70,7 +70,12 @@ public final class DirectoryDumpDestination implements DumpDestination {
 
     @Override
     public Optional<JsonNode> readCheckpoint(String folder) {
-        Path file = path(folder + CHECKPOINT);
+        return readJson(folder + CHECKPOINT);
+    }
+
+    @Override
+    public Optional<JsonNode> readJson(String key) {
+        Path file = path(key);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -82,7 +87,7 @@ public final class DirectoryDumpDestination implements DumpDestination {
         try {
             return Optional.of(DumpStore.mapper().readTree(bytes));
         } catch (IOException e) {
-            throw new Failure(locate(folder + CHECKPOINT) + " is not JSON: " + e.getMessage(), e, false);
+            throw new Failure(locate(key) + " is not JSON: " + e.getMessage(), e, false);
         }
     }
 
@@ -141,7 +146,8 @@ public final class DirectoryDumpDestination implements DumpDestination {
         return found;
     }
 
-    private void writeJson(String key, JsonNode json) {
+    @Override
+    public void writeJson(String key, JsonNode json) {
         byte[] bytes;
         try {
             bytes = DumpStore.mapper().writeValueAsBytes(json);

@@ -71,6 +71,15 @@ public final class Dump {
     final long documentsAtSnapshot;
     final RunAccount run;
     final boolean resumed;
+    /**
+     * True when the dump's slices go through the slice queue to every replica (slice-queue-enabled): the replica that
+     * began it only waits for them and writes the manifest, and each slice keeps its own checkpoint.
+     */
+    final boolean shared;
+    /** -1 for the dump as a whole; the slice number when this is one replica's reading of one slice of a shared dump. */
+    final int onlySlice;
+    /** A shared dump's documents in its slices' checkpoints, finished or not (what the waiting replica last saw). */
+    final AtomicLong documentsInSlices = new AtomicLong();
     volatile String pitId;
     volatile boolean failed;
     /** True once the stored checkpoint.json names this dump's point in time: then a failed dump keeps it for a resume. */
@@ -99,8 +108,10 @@ public final class Dump {
 
     Dump(String dumpId, String index, String query, String sort, int slices, String keyPrefix,
          Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint,
-         PartCompression compression) {
+         PartCompression compression, boolean shared, int onlySlice) {
         this.dumpId = dumpId;
+        this.shared = shared;
+        this.onlySlice = onlySlice;
         this.compression = compression;
         this.index = index;
         this.query = query;
@@ -139,14 +150,71 @@ public final class Dump {
                 st.committedSort = after.isMissingNode() || after.isNull() ? null : bytes(after);
             }
         }
+        if (onlySlice >= 0) {
+            // one slice of a shared dump: the others are other replicas' work, and its parts are numbered in its own
+            // range, so two replicas never write the same part name
+            for (int i = 0; i < slices; i++) {
+                if (i != onlySlice) {
+                    state[i].done = true;
+                }
+            }
+            maxPart = Math.max(maxPart, firstPartOfSlice(onlySlice) - 1);
+        }
         this.nextPart = new AtomicInteger(maxPart + 1);
+    }
+
+    /** The first part number of a slice of a shared dump: part-&lt;slice+1&gt;000001, part-&lt;slice+1&gt;000002, ... */
+    static int firstPartOfSlice(int slice) {
+        return (slice + 1) * 1_000_000 + 1;
+    }
+
+    /** What this dump's spool file names start with: its id, and its slice when it is one slice of a shared dump. */
+    String spoolName() {
+        return onlySlice < 0 ? dumpId : dumpId + ".slice-" + onlySlice;
+    }
+
+    /**
+     * The waiting replica of a shared dump takes over a slice another replica finished: its parts (from the slice's
+     * checkpoint) become this dump's, and the slice is done. False when it was already adopted.
+     */
+    synchronized boolean adoptSlice(int slice, JsonNode sliceCheckpoint) {
+        if (state[slice].done) {
+            return false;
+        }
+        for (JsonNode p : sliceCheckpoint.path("parts")) {
+            if (p.path("slice").asInt() != slice) {
+                continue;
+            }
+            CommittedPart c = new CommittedPart(p.path("number").asInt(), slice, p.path("key").asText(),
+                    p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText(),
+                    p.path("filtered").asLong(), p.path("deadLettered").asLong(),
+                    p.hasNonNull("deadLettersKey") ? p.path("deadLettersKey").asText() : null);
+            committed.add(c);
+            committedDocuments.addAndGet(c.documents());
+            committedFiltered.addAndGet(c.filtered());
+            committedDeadLettered.addAndGet(c.deadLettered());
+        }
+        state[slice].done = true;
+        return true;
+    }
+
+    /** True when a slice's checkpoint says the slice is read and all its parts are stored. */
+    static boolean sliceDone(JsonNode sliceCheckpoint, int slice) {
+        for (JsonNode p : sliceCheckpoint.path("slicePositions")) {
+            if (p.path("slice").asInt() == slice) {
+                return p.path("done").asBoolean();
+            }
+        }
+        return false;
     }
 
     public String dumpId() { return dumpId; }
     public String keyPrefix() { return keyPrefix; }
     public RunAccount run() { return run; }
     public long documentsAtSnapshot() { return documentsAtSnapshot; }
-    public long documentsDumped() { return committedDocuments.get(); }
+    public long documentsDumped() {
+        return Math.max(committedDocuments.get(), documentsInSlices.get());
+    }
     /** Hits of the snapshot accounted for so far: written, filtered or dead-lettered. */
     public long hitsAccounted() {
         return committedDocuments.get() + committedFiltered.get() + committedDeadLettered.get();
@@ -297,6 +365,10 @@ public final class Dump {
     /** The checkpoint: what is safely uploaded, and where each slice resumes. */
     synchronized ObjectNode checkpoint() {
         ObjectNode c = header("ferry-opensearch-dump-checkpoint/1");
+        if (onlySlice >= 0) {
+            c.put("slice", onlySlice);
+            c.put("updatedAt", Instant.now().toString());
+        }
         c.put("pitId", pitId);
         c.put("documents", committedDocuments.get());
         c.put("filtered", committedFiltered.get());
@@ -341,6 +413,9 @@ public final class Dump {
         }
         n.put("sort", sort);
         n.put("slices", slices);
+        if (shared) {
+            n.put("slicesShared", true);
+        }
         n.put("compression", compression.id());
         n.put("startedAt", startedAt.toString());
         n.put("documentsAtSnapshot", documentsAtSnapshot);

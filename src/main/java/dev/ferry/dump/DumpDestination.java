@@ -31,6 +31,20 @@ public interface DumpDestination {
 
     void deleteCheckpoint(String folder);
 
+    /**
+     * A dump shared by replicas keeps one checkpoint per slice beside checkpoint.json, written by the replica reading
+     * the slice: {@code slice-NNNNN.checkpoint.json} (not a part, and not data for a restore: it ends in .json).
+     */
+    static String sliceCheckpoint(int slice) {
+        return String.format("slice-%05d.checkpoint.json", slice);
+    }
+
+    /** Writes (or replaces) the JSON object {@code key}: all of the new one or, on a failure, still the old one. */
+    void writeJson(String key, JsonNode json);
+
+    /** The JSON object {@code key}, empty when there is none. */
+    Optional<JsonNode> readJson(String key);
+
     /** Writes the folder's manifest.json, all or nothing: the dump is complete once it exists. */
     void writeManifest(String folder, JsonNode manifest);
 

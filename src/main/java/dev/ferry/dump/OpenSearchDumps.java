@@ -51,6 +51,11 @@ public final class OpenSearchDumps {
     /** Asked at each dump's start (the route may have been edited since): the transform, or null for none. */
     private volatile java.util.function.Supplier<Transform> transformOfTheRoute = () -> null;
 
+    /** The transform stage of the route as it is now (null: none configured). */
+    Transform transformOfTheRoute() {
+        return transformOfTheRoute.get();
+    }
+
     public void transformWith(java.util.function.Supplier<Transform> transform) {
         this.transformOfTheRoute = transform;
     }
@@ -72,6 +77,8 @@ public final class OpenSearchDumps {
     private final DumpProgress progress;
     private final Backoff backoff;
     private final Map<String, Dump> active = new ConcurrentHashMap<>();
+    /** The slice-queue side of dumps shared by replicas (slice-queue-enabled). */
+    private final SharedDumpSlices sharedSlices;
     /** Index folders with a dump starting or running: at most one each. */
     private final java.util.Set<String> claimed = ConcurrentHashMap.newKeySet();
 
@@ -83,6 +90,12 @@ public final class OpenSearchDumps {
         this.destination = destination;
         this.runs = runs;
         this.progress = progress;
+        this.sharedSlices = new SharedDumpSlices(this, settings, reader, destination, runs);
+    }
+
+    /** The slice queue's side of shared dumps: the messages, the waiting replica's loop, one replica's slice. */
+    public SharedDumpSlices sharedSlices() {
+        return sharedSlices;
     }
 
     /** The dump the settings describe (the scheduled and one-shot trigger). */
@@ -144,7 +157,8 @@ public final class OpenSearchDumps {
         // keeps, a new point in time) before it removes any part: a crash in between leaves extra parts, which
         // the next resume removes, never a checkpoint naming parts that are gone.
         writeCheckpoint(dump);
-        if (dump.resumed) {
+        if (dump.resumed && !dump.shared) {
+            // (a shared dump's replicas may be storing parts right now: its strays are removed once every slice is in)
             removePartsNotInTheCheckpoint(dump);
         }
         LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already dumped, to {}", dump.dumpId, dump.index,
@@ -165,9 +179,10 @@ public final class OpenSearchDumps {
             long total = reader.count(pit, settings.keepAlive(), request.query());
             ReadPlan plan = plan(request.index(), pit);
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
-            RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId));
+            RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId)
+                    + (settings.sliceQueueEnabled() ? " (slices shared through the slice queue)" : ""));
             return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
-                    started, total, pit, run, null, settings.compression());
+                    started, total, pit, run, null, settings.compression(), settings.sliceQueueEnabled(), -1);
         } catch (RuntimeException e) {
             reader.closePit(pit);
             throw e;
@@ -209,6 +224,11 @@ public final class OpenSearchDumps {
             if (!c.path("index").asText().equals(request.index()) || !c.path("query").equals(query)
                     || !auto && (!c.path("sort").asText().equals(settings.sort()) || c.path("slices").asInt() != settings.slices())) {
                 LOG.warn("unfinished dump {} was made with other settings (index, query, sort or slices): not resumed", prefix);
+                return Optional.empty();
+            }
+            if (c.path("slicesShared").asBoolean() != settings.sliceQueueEnabled()) {
+                LOG.warn("unfinished dump {} was {} through the slice queue, and slice-queue-enabled is now {}: not resumed",
+                        prefix, c.path("slicesShared").asBoolean() ? "shared" : "not shared", settings.sliceQueueEnabled());
                 return Optional.empty();
             }
             return Optional.of(new Unfinished(prefix, c));
@@ -273,6 +293,11 @@ public final class OpenSearchDumps {
      * </ul>
      */
     private Dump resume(DumpRequest request, String prefix, JsonNode c) {
+        boolean shared = c.path("slicesShared").asBoolean();
+        if (shared) {
+            // the replicas' finished slices count as the dump's own parts from here on
+            c = sharedSlices.withFinishedSlices(prefix, (com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy());
+        }
         long atSnapshot = c.path("documentsAtSnapshot").asLong();
         String sort = c.path("sort").asText();
         int slices = c.path("slices").asInt();
@@ -300,6 +325,9 @@ public final class OpenSearchDumps {
                 } else {
                     c = restartUnfinishedSlices(request, prefix, (com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy(),
                             pit, slices);
+                    if (shared) {
+                        sharedSlices.forgetUnfinishedSlices(prefix, c);
+                    }
                 }
             } catch (RuntimeException e) {
                 reader.closePit(pit);
@@ -321,7 +349,7 @@ public final class OpenSearchDumps {
         compression.requireAvailable();
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
-                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression);
+                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression, shared, -1);
         if (renewed) {
             dump.pointInTimeRenewed(Instant.now());
         } else {
@@ -336,7 +364,7 @@ public final class OpenSearchDumps {
      * point in time, or were left unfinished by a crash. Removing them first means no document lands in two parts.
      * Parts the checkpoint holds are kept.
      */
-    private void removePartsNotInTheCheckpoint(Dump dump) {
+    void removePartsNotInTheCheckpoint(Dump dump) {
         List<String> keep = dump.committedKeys();
         for (String key : retrying("list " + destination.locate(dump.keyPrefix), dump,
                 () -> destination.parts(dump.keyPrefix))) {
@@ -465,7 +493,7 @@ public final class OpenSearchDumps {
             if (!dump.released) {
                 JsonNode c = dump.checkpoint();
                 try {
-                    destination.writeCheckpoint(dump.keyPrefix, c);
+                    storeCheckpoint(dump, c);
                 } catch (RuntimeException e) {
                     failsTheDumpOnTheLastAttempt(dump, exchange, e);
                     throw e;
@@ -475,11 +503,20 @@ public final class OpenSearchDumps {
         }
     }
 
-    private void writeCheckpoint(Dump dump) {
+    /** checkpoint.json; or, for one replica's slice of a shared dump, that slice's own checkpoint. */
+    private void storeCheckpoint(Dump dump, JsonNode c) {
+        if (dump.onlySlice >= 0) {
+            destination.writeJson(dump.keyPrefix + DumpDestination.sliceCheckpoint(dump.onlySlice), c);
+        } else {
+            destination.writeCheckpoint(dump.keyPrefix, c);
+        }
+    }
+
+    void writeCheckpoint(Dump dump) {
         retrying("write the checkpoint of dump " + dump.dumpId, dump, () -> {
             synchronized (dump) {
                 JsonNode c = dump.checkpoint();
-                destination.writeCheckpoint(dump.keyPrefix, c);
+                storeCheckpoint(dump, c);
                 dump.checkpointed(c);
             }
             return null;
@@ -491,7 +528,7 @@ public final class OpenSearchDumps {
      * A request to the destination the dump makes outside the upload route (checkpoint at the start, manifest,
      * clean-up), retried with the shared backoff when it fails in a way that may pass; the last failure is thrown.
      */
-    private <T> T retrying(String what, Dump dump, java.util.function.Supplier<T> request) {
+    <T> T retrying(String what, Dump dump, java.util.function.Supplier<T> request) {
         for (int retry = 1; ; retry++) {
             try {
                 return request.get();
@@ -526,10 +563,16 @@ public final class OpenSearchDumps {
                     + " documents (and " + dump.committedFiltered.get() + " filtered, " + dump.committedDeadLettered.get()
                     + " dead-lettered by the transform) but the snapshot counted " + dump.documentsAtSnapshot);
         }
+        if (dump.shared) {
+            sharedSlices.checkPartsStored(dump);
+        }
         retrying("write the manifest", dump, () -> {
             destination.writeManifest(dump.keyPrefix, dump.manifest(Instant.now()));
             return null;
         });
+        if (dump.shared) {
+            sharedSlices.deleteSliceCheckpoints(dump);
+        }
         synchronized (dump) {
             dump.released = true; // no checkpoint after the manifest
         }
@@ -612,7 +655,7 @@ public final class OpenSearchDumps {
         return t.getMessage() == null ? SnapshotReader.describe(t) : t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
-    private void release(Dump dump) {
+    void release(Dump dump) {
         String folder = folderOf(dump);
         if (active.remove(folder, dump)) {
             claimed.remove(folder);
@@ -640,7 +683,7 @@ public final class OpenSearchDumps {
 
     private void cleanSpool(Dump dump) {
         try (Stream<Path> files = Files.list(settings.spoolDir())) {
-            files.filter(f -> f.getFileName().toString().startsWith(dump.dumpId + "-")).forEach(PartWriter::deleteSpool);
+            files.filter(f -> f.getFileName().toString().startsWith(dump.spoolName() + "-")).forEach(PartWriter::deleteSpool);
         } catch (IOException ignored) {
             // no spool directory: nothing spooled
         }
@@ -730,7 +773,7 @@ public final class OpenSearchDumps {
             while (cursor.next()) {
                 dump.pitId = cursor.pitId();
                 if (writer == null) {
-                    writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
+                    writer = new PartWriter(settings.spoolDir(), dump.spoolName(), dump.allocatePart(), slice,
                             dump.compression, settings.compressionLevel());
                 }
                 writer.lineWritten(cursor.writeLine(writer.lines()));
@@ -766,7 +809,7 @@ public final class OpenSearchDumps {
                     break;
                 }
                 if (writer == null) {
-                    writer = new PartWriter(settings.spoolDir(), dump.dumpId, dump.allocatePart(), slice,
+                    writer = new PartWriter(settings.spoolDir(), dump.spoolName(), dump.allocatePart(), slice,
                             dump.compression, settings.compressionLevel());
                 }
                 int read = docs.size();
@@ -796,7 +839,7 @@ public final class OpenSearchDumps {
             if (deadLetters == null) {
                 // the part's writer exists: a batch is transformed only once its part is open. Dead letters stay gzip
                 // whatever the parts are: they are for people and their tools.
-                deadLetters = new PartWriter(settings.spoolDir(), dump.dumpId + "-dead-letters", writer.number(), slice,
+                deadLetters = new PartWriter(settings.spoolDir(), dump.spoolName() + "-dead-letters", writer.number(), slice,
                         PartCompression.GZIP, settings.compressionLevel());
             }
             return deadLetters;

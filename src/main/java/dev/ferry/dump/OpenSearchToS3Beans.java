@@ -46,6 +46,7 @@ public class OpenSearchToS3Beans implements CamelConfiguration {
                     + " resumes the dump from its checkpoint"));
         }
         context.getRegistry().bind("opensearchToS3Dumps", dumps);
+        context.getRegistry().bind("opensearchToS3SharedSlices", dumps.sharedSlices());
         context.getRegistry().bind("opensearchToS3OneShot", new OneShotExit(context));
         // A slice reads its next part on an upload thread too (the split's next step), hence a thread per slice
         // besides the uploads in flight.

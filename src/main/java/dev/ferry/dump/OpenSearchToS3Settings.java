@@ -13,7 +13,8 @@ public record OpenSearchToS3Settings(String index, String query, DumpDestination
                                      int slices, String sort, String keepAlive, long partMaxDocs, long partMaxBytes,
                                      int uploadsInFlight, long multipartBytes, PartCompression compression,
                                      int compressionLevel, Path spoolDir,
-                                     boolean resume, boolean oneShot, int requestTimeoutSeconds, Path requestDir) {
+                                     boolean resume, boolean oneShot, int requestTimeoutSeconds, Path requestDir,
+                                     boolean sliceQueueEnabled, int sliceStallMinutes) {
 
     public static final String PREFIX = "ferry.opensearch-to-s3.";
 
@@ -52,6 +53,13 @@ public record OpenSearchToS3Settings(String index, String query, DumpDestination
         v.require(PREFIX + "one-shot", SettingsValidator::isBooleanValue, "true or false");
         v.require(PREFIX + "progress-every-seconds", s -> between(s, 1, 86_400), "a whole number of seconds >= 1");
         v.require(PREFIX + "request-timeout-seconds", s -> between(s, 1, 3_600), "a whole number of seconds >= 1");
+        v.require(PREFIX + "slice-queue-enabled", SettingsValidator::isBooleanValue, "true or false");
+        v.requireWhen(PREFIX + "slice-queue-url", PREFIX + "slice-queue-enabled", java.util.List.of("true"),
+                s -> s.matches("https?://[^/\\s]+/[^/\\s]+/[A-Za-z0-9_-]{1,80}"),
+                "an SQS queue URL (a standard queue) such as https://sqs.us-east-1.amazonaws.com/123456789012/ferry-dump-slices");
+        v.require(PREFIX + "slice-queue-consumers", s -> between(s, 1, 64), "a whole number from 1 to 64");
+        v.require(PREFIX + "slice-queue-visibility-seconds", s -> between(s, 10, 43_200), "seconds, 10 to 43200 (12 h)");
+        v.require(PREFIX + "slice-stall-minutes", s -> between(s, 1, 10_080), "minutes, 1 to 10080 (a week)");
     }
 
     public static OpenSearchToS3Settings from(PropertiesComponent pc) {
@@ -63,7 +71,8 @@ public record OpenSearchToS3Settings(String index, String query, DumpDestination
                 PartCompression.of(get(pc, "compression")), Integer.parseInt(get(pc, "compression-level")),
                 Path.of(get(pc, "spool-dir")),
                 Boolean.parseBoolean(get(pc, "resume")), Boolean.parseBoolean(get(pc, "one-shot")),
-                Integer.parseInt(get(pc, "request-timeout-seconds")), Path.of(get(pc, "request-dir")));
+                Integer.parseInt(get(pc, "request-timeout-seconds")), Path.of(get(pc, "request-dir")),
+                Boolean.parseBoolean(get(pc, "slice-queue-enabled")), Integer.parseInt(get(pc, "slice-stall-minutes")));
     }
 
     private static boolean between(String s, long min, long max) {

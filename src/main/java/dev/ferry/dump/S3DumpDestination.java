@@ -47,6 +47,16 @@ public final class S3DumpDestination implements DumpDestination {
     }
 
     @Override
+    public void writeJson(String key, JsonNode json) {
+        store.put(bucket, key, json);
+    }
+
+    @Override
+    public Optional<JsonNode> readJson(String key) {
+        return store.get(bucket, key);
+    }
+
+    @Override
     public void deleteCheckpoint(String folder) {
         store.delete(bucket, folder + CHECKPOINT);
     }

@@ -1,0 +1,184 @@
+package dev.ferry.dump;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.accounting.RunAccount;
+import dev.ferry.accounting.Runs;
+import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.SqsServer;
+import dev.ferry.testing.FerryUnderTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * opensearch-to-s3 with a dump's slices shared by replicas through an SQS queue (ElasticMQ), against a real OpenSearch
+ * node (an index of 3 shards: 3 slices) and a real S3Proxy: the replica that begins the dump only waits, the replicas
+ * read its slices into their own parts, and the manifest holds every document once; a replica killed with kill -9
+ * mid-slice leaves the slice to another, which resumes it from the slice's checkpoint.
+ */
+class OpenSearchToS3SharedSlicesTest {
+
+    private static final int VISIBILITY_SECONDS = 10;
+    private static final java.util.regex.Pattern SLICE_RUN = java.util.regex.Pattern.compile(" slice \\d+ of \\d+ -> ");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void replicasReadTheSlicesAndTheManifestHoldsEveryDocumentOnce() throws Exception {
+        SqsServer sqs = EmbeddedServices.shared().sqs();
+        DumpFixture f = new DumpFixture("shared");
+        int total = f.seed(1_500);
+        String queue = sqs.createQueue("slices-" + UUID.randomUUID(), VISIBILITY_SECONDS, 3);
+        Map<String, String> settings = settings(f, sqs, queue, work.resolve("a"));
+        try (FerryUnderTest leader = FerryUnderTest.start(settings);
+             FerryUnderTest other = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("b")))) {
+            RunAccount run = OpenSearchToS3Test.dump(leader, f.index);
+
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            String folder = f.dumpFolders("dumps").get(0);
+            // every document once; the folder holds the manifest's parts and the manifest only (no checkpoints left)
+            f.assertHoldsEveryDocumentOnce(folder, total);
+            JsonNode manifest = f.json(folder + "manifest.json");
+            assertThat(manifest.path("slicesShared").asBoolean()).isTrue();
+            assertThat(manifest.path("documentsAtSnapshot").asLong()).isEqualTo(total);
+            List<String> keys = new ArrayList<>();
+            manifest.path("parts").forEach(p -> keys.add(p.path("key").asText()));
+            // each slice's parts are numbered in its own range: part-<slice+1><NNNNNN>
+            assertThat(keys).allMatch(k -> k.matches(java.util.regex.Pattern.quote(folder) + "part-[123]\\d{6}\\.ndjson\\.gz"));
+            assertThat(keys.stream().map(k -> k.substring(folder.length() + 5, folder.length() + 6)).distinct())
+                    .containsExactlyInAnyOrder("1", "2", "3");
+
+            // the slices' own runs, on either replica: 3 succeeded, together exactly the snapshot's documents
+            List<RunAccount> sliceRuns = new ArrayList<>(sliceRuns(leader));
+            sliceRuns.addAll(sliceRuns(other));
+            assertThat(sliceRuns).hasSize(3).allSatisfy(r -> assertThat(r.status()).as(r.summary())
+                    .isEqualTo(RunAccount.Status.SUCCEEDED));
+            assertThat(sliceRuns.stream().mapToLong(RunAccount::written).sum()).isEqualTo(total);
+            assertThat(sliceRuns.stream().mapToLong(RunAccount::read).sum()).isEqualTo(total);
+            await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+
+            // a slice delivered again after its dump is complete, and a message that is no slice: both deleted, the
+            // second with a failed run saying why; nothing is read again, the queue does not stick
+            String late = "{\"format\":\"ferry-opensearch-dump-slice/1\",\"dump\":\"" + folder + "\",\"slice\":1}";
+            sqs.client().sendMessage(b -> b.queueUrl(queue).messageBody(late));
+            sqs.client().sendMessage(b -> b.queueUrl(queue).messageBody("{\"hello\":\"world\"}"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0
+                    && rejected(leader).size() + rejected(other).size() == 1);
+            List<RunAccount> rejected = new ArrayList<>(rejected(leader));
+            rejected.addAll(rejected(other));
+            assertThat(rejected).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(r.failure()).contains("not a dump slice message").contains("hello");
+            });
+            assertThat(sliceRuns(leader).size() + sliceRuns(other).size()).isEqualTo(3);
+            f.assertHoldsEveryDocumentOnce(folder, total);
+        }
+        assertThat(f.openPits()).as("the dump's point in time is closed").isZero();
+    }
+
+    /**
+     * A replica killed with kill -9 mid-slice: its message comes back after the visibility timeout, a replica resumes
+     * the slice from the slice's checkpoint (no part read twice into the dump, none lost), the waiting leader writes
+     * the manifest, and the message is not lost to the redrive queue.
+     */
+    @Test
+    void aReplicaKilledMidSliceLeavesItsSliceToAnother() throws Exception {
+        SqsServer sqs = EmbeddedServices.shared().sqs();
+        DumpFixture f = new DumpFixture("shared-kill9");
+        int total = f.seed(9_000);
+        String queueName = "slices-" + UUID.randomUUID();
+        String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
+        Path log = Files.createTempFile("ferry-slice-kill9-", ".log");
+        Process doomed = FerryUnderTest.launchProcess(settings(f, sqs, queue, work.resolve("doomed")), log);
+        try (FerryUnderTest leader = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("leader")))) {
+            // only the doomed replica reads slices at first
+            leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
+            await().atMost(Duration.ofMinutes(1)).until(() -> !doomed.isAlive()
+                    || Files.readString(log).contains("opensearch-to-s3-read-queued-slice"));
+            CompletableFuture<RunAccount> dump = OpenSearchToS3Test.dumpAsync(leader, f.index);
+            String[] folder = new String[1];
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    if (!doomed.isAlive()) {
+                        return true;
+                    }
+                    List<String> folders = f.dumpFolders("dumps");
+                    if (folders.isEmpty()) {
+                        return false;
+                    }
+                    folder[0] = folders.get(0);
+                    return unfinishedSliceWithParts(f, folder[0]);
+                });
+            } finally {
+                doomed.destroyForcibly(); // SIGKILL: no shutdown hook, the message neither deleted nor released
+                doomed.waitFor();
+            }
+            assertThat(folder[0]).as("killed mid-slice: %s", Files.readString(log)).isNotNull();
+            assertThat(unfinishedSliceWithParts(f, folder[0])).as("killed mid-slice: %s", Files.readString(log)).isTrue();
+            assertThat(dump).isNotDone();
+
+            leader.camelContext().getRouteController().startRoute("opensearch-to-s3-read-queued-slice");
+            RunAccount run = dump.get(4, TimeUnit.MINUTES);
+
+            assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            f.assertHoldsEveryDocumentOnce(folder[0], total);
+            List<RunAccount> sliceRuns = sliceRuns(leader);
+            assertThat(sliceRuns).allSatisfy(r -> assertThat(r.status()).as(r.summary())
+                    .isEqualTo(RunAccount.Status.SUCCEEDED));
+            assertThat(sliceRuns).as("the killed replica's slice, resumed from its checkpoint")
+                    .anySatisfy(r -> assertThat(r.subject()).endsWith("(resumed)"));
+            // what the survivor wrote plus what the killed replica had stored: the snapshot, no more
+            assertThat(sliceRuns.stream().mapToLong(RunAccount::written).sum()).isLessThan(total);
+            await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+        } finally {
+            doomed.destroyForcibly();
+        }
+        assertThat(sqs.depth(sqs.client().getQueueUrl(b -> b.queueName(queueName + "-redrive")).queueUrl())).isZero();
+    }
+
+    /** A slice's checkpoint names at least one stored part, and the slice is not done. */
+    private static boolean unfinishedSliceWithParts(DumpFixture f, String folder) throws Exception {
+        for (String key : f.keys(folder)) {
+            if (key.endsWith(".checkpoint.json") && key.contains("/slice-")) {
+                JsonNode c = f.json(key);
+                int slice = c.path("slice").asInt();
+                if (c.path("parts").size() > 0 && !Dump.sliceDone(c, slice)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<RunAccount> sliceRuns(FerryUnderTest ferry) {
+        return ferry.bean("runs", Runs.class).finished().stream().filter(r -> SLICE_RUN.matcher(r.subject()).find()).toList();
+    }
+
+    private static List<RunAccount> rejected(FerryUnderTest ferry) {
+        return ferry.bean("runs", Runs.class).finished().stream()
+                .filter(r -> r.subject().equals("slice-queue message")).toList();
+    }
+
+    private static Map<String, String> settings(DumpFixture f, SqsServer sqs, String queueUrl, Path work) {
+        Map<String, String> s = f.settings(work);
+        s.putAll(sqs.ferrySettings());
+        s.put("ferry.opensearch-to-s3.slices", "3");
+        s.put("ferry.opensearch-to-s3.slice-queue-enabled", "true");
+        s.put("ferry.opensearch-to-s3.slice-queue-url", queueUrl);
+        s.put("ferry.opensearch-to-s3.slice-queue-visibility-seconds", Integer.toString(VISIBILITY_SECONDS));
+        return s;
+    }
+}
