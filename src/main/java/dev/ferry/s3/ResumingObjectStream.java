@@ -2,6 +2,7 @@ package dev.ferry.s3;
 
 import dev.ferry.config.DumpPartMetadata;
 import dev.ferry.config.S3Faults;
+import dev.ferry.config.Sha256;
 import io.github.resilience4j.core.IntervalFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +72,7 @@ public final class ResumingObjectStream extends InputStream {
         this.size = first.contentLength() == null ? -1 : first.contentLength();
         this.etag = first.eTag();
         this.dumpPart = DumpPartMetadata.of(first.metadata());
-        this.digest = dumpPart == null ? null : sha256();
+        this.digest = dumpPart == null ? null : Sha256.newDigest();
     }
 
     /** What the dump that wrote this object recorded of it, or null when it is not a part of a Ferry dump. */
@@ -88,14 +89,6 @@ public final class ResumingObjectStream extends InputStream {
             deliveredSha256 = java.util.HexFormat.of().formatHex(digest.digest());
         }
         return deliveredSha256;
-    }
-
-    private static java.security.MessageDigest sha256() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 
     /** The object's length in bytes as S3 reported it at the first GET (-1 when it did not say). */
