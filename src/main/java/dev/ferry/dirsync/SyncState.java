@@ -1,5 +1,7 @@
 package dev.ferry.dirsync;
 
+import dev.ferry.config.Sha256;
+
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -77,14 +78,10 @@ final class SyncState {
     }
 
     static String targetId(String bucket, String prefix, Path sourceDir) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((bucket + '\0' + prefix + '\0' + sourceDir.toAbsolutePath().normalize())
-                    .getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = Sha256.newDigest();
+        md.update((bucket + '\0' + prefix + '\0' + sourceDir.toAbsolutePath().normalize())
+                .getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(md.digest(), 0, 8);
     }
 
     Path file() {

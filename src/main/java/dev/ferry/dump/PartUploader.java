@@ -1,5 +1,6 @@
 package dev.ferry.dump;
 
+import dev.ferry.config.DumpPartMetadata;
 import org.apache.commons.io.input.BoundedInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -19,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Uploads a spooled part with the AWS SDK's S3 client (the {@code ferryS3Client} bean): one PUT when it is small,
@@ -50,8 +52,7 @@ public final class PartUploader {
     private void put(String bucket, String key, SpooledPart part) {
         if (part.bytes() <= multipartBytes) {
             s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(CONTENT_TYPE)
-                    .contentEncoding(part.compression().id()).metadata(java.util.Map.of("sha256", part.sha256(),
-                            "documents", String.valueOf(part.documents()))).build(), RequestBody.fromFile(part.file()));
+                    .contentEncoding(part.compression().id()).metadata(metadata(part)).build(), RequestBody.fromFile(part.file()));
         } else {
             multipart(bucket, key, part);
         }
@@ -64,8 +65,7 @@ public final class PartUploader {
 
     private void multipart(String bucket, String key, SpooledPart part) {
         String uploadId = s3.createMultipartUpload(CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
-                .contentType(CONTENT_TYPE).contentEncoding(part.compression().id()).metadata(java.util.Map.of("sha256", part.sha256(),
-                        "documents", String.valueOf(part.documents()))).build()).uploadId();
+                .contentType(CONTENT_TYPE).contentEncoding(part.compression().id()).metadata(metadata(part)).build()).uploadId();
         try {
             List<CompletedPart> done = new ArrayList<>();
             int number = 1;
@@ -87,6 +87,10 @@ public final class PartUploader {
             }
             throw e;
         }
+    }
+
+    private static Map<String, String> metadata(SpooledPart part) {
+        return new DumpPartMetadata(part.documents(), part.sha256()).asMetadata();
     }
 
     private static InputStream slice(SpooledPart part, long from, long length) {

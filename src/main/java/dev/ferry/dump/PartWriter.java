@@ -1,5 +1,7 @@
 package dev.ferry.dump;
 
+import dev.ferry.config.Sha256;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,8 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -36,12 +36,10 @@ public final class PartWriter implements AutoCloseable {
             Files.createDirectories(spoolDir);
             this.file = Files.createTempFile(spoolDir, dumpId + "-" + number + "-", compression.suffix());
             this.compressed = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024));
-            this.digest = new DigestOutputStream(compressed, MessageDigest.getInstance("SHA-256"));
+            this.digest = new DigestOutputStream(compressed, Sha256.newDigest());
             this.lines = new BufferedOutputStream(compression.compress(digest, compressionLevel), 64 * 1024);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot spool a part under " + spoolDir, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.records;
 
+import dev.ferry.config.Sha256;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Predicate;
@@ -13,7 +14,6 @@ import org.apache.camel.support.DefaultEndpoint;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
@@ -180,13 +180,9 @@ public final class RecordsEndpoint extends DefaultEndpoint {
     }
 
     private String hash(String v) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(salt.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(v.getBytes(StandardCharsets.UTF_8)), 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.newDigest();
+        sha.update(salt.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(sha.digest(v.getBytes(StandardCharsets.UTF_8)), 0, 16);
     }
 
     private String[] fields() {

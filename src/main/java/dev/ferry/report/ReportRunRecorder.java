@@ -79,11 +79,10 @@ public final class ReportRunRecorder {
      * report-to-sql: the new leader loads the window again from the watermark, which this run no longer moves.
      */
     public int stopRunning() {
-        String reason = NOT_LEADING;
         int stopped = 0;
         for (RunAccount run : runs.active()) {
             if (run.pipeline().equals(Pipeline.REPORT_TO_SQL.id())) {
-                run.stop(reason);
+                run.stop(NOT_LEADING);
                 stopped++;
             }
         }

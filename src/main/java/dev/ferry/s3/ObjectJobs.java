@@ -4,6 +4,7 @@ import dev.ferry.Pipeline;
 import dev.ferry.accounting.RetryCounter;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
+import dev.ferry.config.DumpPartMetadata;
 import dev.ferry.opensearch.IndexDoc;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -166,7 +167,7 @@ public final class ObjectJobs {
      * indexed pretty-printed): its broken lines are dead letters already, each with its reason.
      */
     static String differsFromItsDump(ResumingObjectStream source, long linesRead) {
-        ResumingObjectStream.DumpPart wrote = source.dumpPart();
+        DumpPartMetadata wrote = source.dumpPart();
         String sha256 = source.sha256OfDelivered();
         if (wrote == null || sha256 == null || wrote.sha256().equals(sha256)) {
             return null;

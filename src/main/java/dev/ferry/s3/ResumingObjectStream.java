@@ -1,6 +1,8 @@
 package dev.ferry.s3;
 
+import dev.ferry.config.DumpPartMetadata;
 import dev.ferry.config.S3Faults;
+import dev.ferry.config.Sha256;
 import io.github.resilience4j.core.IntervalFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +46,7 @@ public final class ResumingObjectStream extends InputStream {
     private final IntervalFunction backoff;
     private final long size;
     private final String etag;
-    private final DumpPart dumpPart;
+    private final DumpPartMetadata dumpPart;
     private final java.security.MessageDigest digest; // over every byte delivered, for a dump part only
     private String deliveredSha256;
     private ResponseInputStream<GetObjectResponse> current;
@@ -69,34 +71,12 @@ public final class ResumingObjectStream extends InputStream {
         GetObjectResponse first = current.response();
         this.size = first.contentLength() == null ? -1 : first.contentLength();
         this.etag = first.eTag();
-        this.dumpPart = DumpPart.of(first.metadata());
-        this.digest = dumpPart == null ? null : sha256();
-    }
-
-    /**
-     * What an opensearch-to-s3 dump wrote into this object, from the metadata it stores with each part
-     * ({@code x-amz-meta-documents}, {@code x-amz-meta-sha256}: the hex SHA-256 of the stored bytes).
-     */
-    public record DumpPart(long documents, String sha256) {
-        static DumpPart of(java.util.Map<String, String> metadata) {
-            String documents = null;
-            String sha256 = null;
-            for (java.util.Map.Entry<String, String> e : metadata.entrySet()) { // some stores keep the header's case
-                if (e.getKey().equalsIgnoreCase("documents")) {
-                    documents = e.getValue();
-                } else if (e.getKey().equalsIgnoreCase("sha256")) {
-                    sha256 = e.getValue();
-                }
-            }
-            if (documents == null || sha256 == null || !documents.matches("\\d{1,18}") || !sha256.matches("[0-9a-f]{64}")) {
-                return null; // not a part of Ferry's dumps (or not as they write it)
-            }
-            return new DumpPart(Long.parseLong(documents), sha256);
-        }
+        this.dumpPart = DumpPartMetadata.of(first.metadata());
+        this.digest = dumpPart == null ? null : Sha256.newDigest();
     }
 
     /** What the dump that wrote this object recorded of it, or null when it is not a part of a Ferry dump. */
-    public DumpPart dumpPart() {
+    public DumpPartMetadata dumpPart() {
         return dumpPart;
     }
 
@@ -109,14 +89,6 @@ public final class ResumingObjectStream extends InputStream {
             deliveredSha256 = java.util.HexFormat.of().formatHex(digest.digest());
         }
         return deliveredSha256;
-    }
-
-    private static java.security.MessageDigest sha256() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 
     /** The object's length in bytes as S3 reported it at the first GET (-1 when it did not say). */

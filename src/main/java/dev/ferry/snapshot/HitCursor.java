@@ -213,14 +213,18 @@ public final class HitCursor implements Closeable {
         int end = from + length;
         int start = from;
         for (int i = from; i < end; i++) {
-            byte c = b[i];
-            if (c == '\n' || c == '\r') {
+            if (isLineBreak(b[i])) {
                 out.write(b, start, i - start);
                 out.write(' ');
                 start = i + 1;
             }
         }
         out.write(b, start, end - start);
+    }
+
+    /** CR or LF: what {@link #writeOnOneLine} writes as a space. */
+    private static boolean isLineBreak(int c) {
+        return c == '\n' || c == '\r';
     }
 
     /** Writes the current hit as one dump line; returns the bytes written. */
@@ -257,7 +261,7 @@ public final class HitCursor implements Closeable {
             n += doc.writeSource(new java.io.FilterOutputStream(out) {
                 @Override
                 public void write(int c) throws IOException {
-                    out.write(c == '\n' || c == '\r' ? ' ' : c);
+                    out.write(isLineBreak(c) ? ' ' : c);
                 }
 
                 @Override

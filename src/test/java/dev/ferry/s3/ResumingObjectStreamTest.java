@@ -1,5 +1,6 @@
 package dev.ferry.s3;
 
+import dev.ferry.config.DumpPartMetadata;
 import dev.ferry.embedded.EmbeddedServices;
 import dev.ferry.embedded.FaultProxy;
 import dev.ferry.embedded.S3ProxyServer;
@@ -175,7 +176,7 @@ class ResumingObjectStreamTest {
         put("plain.ndjson", bytes);
 
         try (ResumingObjectStream same = new ResumingObjectStream(s3.client(), bucket, "same.ndjson", 3, 10, 100)) {
-            assertThat(same.dumpPart()).isEqualTo(new ResumingObjectStream.DumpPart(2, sha256));
+            assertThat(same.dumpPart()).isEqualTo(new DumpPartMetadata(2, sha256));
             assertThat(same.sha256OfDelivered()).as("not all delivered yet").isNull();
             readAll(same);
             assertThat(ObjectJobs.differsFromItsDump(same, 2)).isNull();
@@ -190,8 +191,8 @@ class ResumingObjectStreamTest {
                     + " read, the dump wrote 2 (x-amz-meta-documents)");
         }
         // the metadata's name in another case (as some S3-compatible stores return it) is the same metadata
-        assertThat(ResumingObjectStream.DumpPart.of(java.util.Map.of("Documents", "2", "SHA256", sha256)))
-                .isEqualTo(new ResumingObjectStream.DumpPart(2, sha256));
+        assertThat(DumpPartMetadata.of(java.util.Map.of("Documents", "2", "SHA256", sha256)))
+                .isEqualTo(new DumpPartMetadata(2, sha256));
         try (ResumingObjectStream plain = new ResumingObjectStream(s3.client(), bucket, "plain.ndjson", 3, 10, 100)) {
             readAll(plain);
             assertThat(plain.dumpPart()).isNull();
