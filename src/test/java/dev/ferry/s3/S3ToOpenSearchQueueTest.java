@@ -43,8 +43,10 @@ class S3ToOpenSearchQueueTest {
 
         List<FerryUnderTest> replicas = new ArrayList<>();
         try {
+            Map<String, String> settings = settings(f, sqs, queueName);
+            settings.put("ferry.s3-to-opensearch.bulk-max-docs", "100"); // several bulk requests per object
             for (int i = 0; i < 3; i++) {
-                replicas.add(FerryUnderTest.start(settings(f, sqs, queueName)));
+                replicas.add(FerryUnderTest.start(settings));
             }
             int objects = 30;
             int perObject = 400;
@@ -68,8 +70,24 @@ class S3ToOpenSearchQueueTest {
             send(sqs, queue, "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Bucket\":\"" + f.bucket + "\"}");
             send(sqs, queue, "this is not an S3 event");
 
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> f.keys(f.bucket, "processed/").size() == objects && sqs.depth(queue) == 0);
+            // a replica holds at most queue-consumers (1) objects at once: its consumer waits for the object it
+            // took, and leaves the other messages to the other replicas
+            java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> {
+                for (FerryUnderTest replica : replicas) {
+                    int active = (int) runs(replica).active().stream()
+                            .filter(r -> r.pipeline().equals("s3-to-opensearch")).count();
+                    mostAtOnce.accumulateAndGet(active, Math::max);
+                }
+            }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> f.keys(f.bucket, "processed/").size() == objects && sqs.depth(queue) == 0);
+            } finally {
+                sampler.shutdownNow();
+            }
+            assertThat(mostAtOnce.get()).as("objects in work at once on one replica").isBetween(1, 1);
 
             assertThat(f.keys(f.bucket, "incoming/")).isEmpty();
             assertThat(f.count(f.index)).isEqualTo((long) objects * perObject);
