@@ -121,6 +121,16 @@ public final class DirectoryDumpDestination implements DumpDestination {
     }
 
     @Override
+    public boolean holdsPart(String key, long bytes, String sha256) {
+        Path file = path(key);
+        try {
+            return Files.isRegularFile(file) && Files.size(file) == bytes;
+        } catch (IOException e) {
+            throw failure("read", file, e);
+        }
+    }
+
+    @Override
     public void delete(String key) {
         Path file = path(key);
         try {

@@ -43,6 +43,24 @@ public final class Dump {
         return String.format("part-%05d.dead-letters.ndjson.gz", part);
     }
 
+    /**
+     * Where a dump's parts are cut and how hard they are compressed. A dump shared by replicas records them in its
+     * checkpoint and every replica reads its slices with them, whatever its own settings: a slice read twice (a
+     * message delivered again) is then cut into the same parts under the same names.
+     */
+    record Cuts(int pageSize, long partMaxDocs, long partMaxBytes, int compressionLevel) {
+        static Cuts of(OpenSearchToS3Settings s) {
+            return new Cuts(s.pageSize(), s.partMaxDocs(), s.partMaxBytes(), s.compressionLevel());
+        }
+
+        /** The checkpoint's (a shared dump's), each one missing taken from the settings. */
+        static Cuts of(JsonNode checkpoint, OpenSearchToS3Settings s) {
+            JsonNode c = checkpoint.path("cuts");
+            return new Cuts(c.path("pageSize").asInt(s.pageSize()), c.path("partMaxDocs").asLong(s.partMaxDocs()),
+                    c.path("partMaxBytes").asLong(s.partMaxBytes()), c.path("compressionLevel").asInt(s.compressionLevel()));
+        }
+    }
+
     /** One slice to read, handed to the slice route. */
     public record SliceJob(Dump dump, int slice) {
     }
@@ -78,6 +96,10 @@ public final class Dump {
     final boolean shared;
     /** -1 for the dump as a whole; the slice number when this is one replica's reading of one slice of a shared dump. */
     final int onlySlice;
+    /** Where parts are cut, and the compression level. */
+    final Cuts cuts;
+    /** A slice read of a shared dump: unique per reading, so two readings of one slice never share spool files. */
+    private final String reading = Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
     /** A shared dump's documents in its slices' checkpoints, finished or not (what the waiting replica last saw). */
     final AtomicLong documentsInSlices = new AtomicLong();
     volatile String pitId;
@@ -108,8 +130,9 @@ public final class Dump {
 
     Dump(String dumpId, String index, String query, String sort, int slices, String keyPrefix,
          Instant startedAt, long documentsAtSnapshot, String pitId, RunAccount run, JsonNode checkpoint,
-         PartCompression compression, boolean shared, int onlySlice) {
+         PartCompression compression, boolean shared, int onlySlice, Cuts cuts) {
         this.dumpId = dumpId;
+        this.cuts = cuts;
         this.shared = shared;
         this.onlySlice = onlySlice;
         this.compression = compression;
@@ -170,7 +193,7 @@ public final class Dump {
 
     /** What this dump's spool file names start with: its id, and its slice when it is one slice of a shared dump. */
     String spoolName() {
-        return onlySlice < 0 ? dumpId : dumpId + ".slice-" + onlySlice;
+        return onlySlice < 0 ? dumpId : dumpId + ".slice-" + onlySlice + "." + reading;
     }
 
     /**
@@ -288,7 +311,13 @@ public final class Dump {
     }
 
     int allocatePart() {
-        return nextPart.getAndIncrement();
+        int number = nextPart.getAndIncrement();
+        if (onlySlice >= 0 && number >= firstPartOfSlice(onlySlice + 1)) {
+            throw new IllegalStateException("slice " + onlySlice + " of dump " + dumpId + " would need more than 999,999"
+                    + " parts (its names would run into the next slice's): raise part-max-docs or part-max-bytes and"
+                    + " start a new dump");
+        }
+        return number;
     }
 
     /** The slices still to read (all of them for a new dump). */
@@ -348,6 +377,10 @@ public final class Dump {
             }
         }
         return true;
+    }
+
+    synchronized List<CommittedPart> committedParts() {
+        return List.copyOf(committed);
     }
 
     /** The keys of committed parts and of their dead-letter files. */
@@ -415,6 +448,11 @@ public final class Dump {
         n.put("slices", slices);
         if (shared) {
             n.put("slicesShared", true);
+            ObjectNode c = n.putObject("cuts");
+            c.put("pageSize", cuts.pageSize());
+            c.put("partMaxDocs", cuts.partMaxDocs());
+            c.put("partMaxBytes", cuts.partMaxBytes());
+            c.put("compressionLevel", cuts.compressionLevel());
         }
         n.put("compression", compression.id());
         n.put("startedAt", startedAt.toString());

@@ -61,6 +61,12 @@ public interface DumpDestination {
 
     void delete(String key);
 
+    /**
+     * Whether {@code key} holds the part a checkpoint names: its size, and its SHA-256 where the destination keeps it
+     * (S3: the metadata its upload stored; a directory: the size only).
+     */
+    boolean holdsPart(String key, long bytes, String sha256);
+
     /** A failed request to the destination, naming it, the key and the cause; never a credential. */
     class Failure extends RuntimeException {
         private final boolean retryable;

@@ -74,6 +74,22 @@ public final class DumpStore {
         }
     }
 
+    /** The object's HEAD: size and metadata; empty when there is no such object. */
+    public Optional<software.amazon.awssdk.services.s3.model.HeadObjectResponse> head(String bucket, String key) {
+        try {
+            return Optional.of(s3.headObject(b -> b.bucket(bucket).key(key)));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure(s3, "HEAD s3://" + bucket + "/" + key, e);
+        } catch (RuntimeException e) {
+            throw failure(s3, "HEAD s3://" + bucket + "/" + key, e);
+        }
+    }
+
     public void delete(String bucket, String key) {
         try {
             s3.deleteObject(b -> b.bucket(bucket).key(key));

@@ -182,7 +182,8 @@ public final class OpenSearchDumps {
             RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId)
                     + (settings.sliceQueueEnabled() ? " (slices shared through the slice queue)" : ""));
             return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
-                    started, total, pit, run, null, settings.compression(), settings.sliceQueueEnabled(), -1);
+                    started, total, pit, run, null, settings.compression(), settings.sliceQueueEnabled(), -1,
+                    Dump.Cuts.of(settings));
         } catch (RuntimeException e) {
             reader.closePit(pit);
             throw e;
@@ -347,9 +348,11 @@ public final class OpenSearchDumps {
                     settings.compression().id());
         }
         compression.requireAvailable();
-        RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix) + " (resumed)");
+        RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix)
+                + (shared ? " (slices shared through the slice queue)" : "") + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
-                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression, shared, -1);
+                Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression, shared, -1,
+                shared ? Dump.Cuts.of(c, settings) : Dump.Cuts.of(settings));
         if (renewed) {
             dump.pointInTimeRenewed(Instant.now());
         } else {
@@ -660,7 +663,9 @@ public final class OpenSearchDumps {
         if (active.remove(folder, dump)) {
             claimed.remove(folder);
         }
-        progress.ended(dump);
+        if (dump.onlySlice < 0) {
+            progress.ended(dump); // (a slice read here is not in the progress: the dump's leader shows it)
+        }
         cleanSpool(dump);
     }
 
@@ -765,7 +770,7 @@ public final class OpenSearchDumps {
         private Dump.PartJob readPartFromCursor() {
             if (cursor == null) {
                 cursor = reader.cursor(dump.pitId, settings.keepAlive(), dump.query, dump.sort, slice, dump.slices,
-                        dump.committedSort(slice), settings.pageSize(), this::awaitRetry);
+                        dump.committedSort(slice), dump.cuts.pageSize(), this::awaitRetry);
             }
             if (dump.transform != null) {
                 return readTransformedPart();
@@ -774,11 +779,11 @@ public final class OpenSearchDumps {
                 dump.pitId = cursor.pitId();
                 if (writer == null) {
                     writer = new PartWriter(settings.spoolDir(), dump.spoolName(), dump.allocatePart(), slice,
-                            dump.compression, settings.compressionLevel());
+                            dump.compression, dump.cuts.compressionLevel());
                 }
                 writer.lineWritten(cursor.writeLine(writer.lines()));
                 progress.read(dump, 1);
-                if (writer.documents() >= settings.partMaxDocs() || writer.uncompressedBytes() >= settings.partMaxBytes()) {
+                if (writer.documents() >= dump.cuts.partMaxDocs() || writer.uncompressedBytes() >= dump.cuts.partMaxBytes()) {
                     return finishPart();
                 }
             }
@@ -792,7 +797,7 @@ public final class OpenSearchDumps {
          * last hit of a batch: a resume starts after a batch fully accounted for.
          */
         private Dump.PartJob readTransformedPart() {
-            int size = settings.pageSize();
+            int size = dump.cuts.pageSize();
             while (!exhausted) {
                 List<IndexDoc> docs = new ArrayList<>(size);
                 byte[] lastSort = null;
@@ -810,7 +815,7 @@ public final class OpenSearchDumps {
                 }
                 if (writer == null) {
                     writer = new PartWriter(settings.spoolDir(), dump.spoolName(), dump.allocatePart(), slice,
-                            dump.compression, settings.compressionLevel());
+                            dump.compression, dump.cuts.compressionLevel());
                 }
                 int read = docs.size();
                 DumpBatch batch = new DumpBatch(docs, dump, this::deadLetterFile);
@@ -827,8 +832,8 @@ public final class OpenSearchDumps {
                 partDeadLettered += batch.deadLetteredCount();
                 partLastSort = lastSort;
                 progress.read(dump, read);
-                if (writer.documents() + partFiltered + partDeadLettered >= settings.partMaxDocs()
-                        || writer.uncompressedBytes() >= settings.partMaxBytes()) {
+                if (writer.documents() + partFiltered + partDeadLettered >= dump.cuts.partMaxDocs()
+                        || writer.uncompressedBytes() >= dump.cuts.partMaxBytes()) {
                     return finishPart();
                 }
             }
@@ -840,7 +845,7 @@ public final class OpenSearchDumps {
                 // the part's writer exists: a batch is transformed only once its part is open. Dead letters stay gzip
                 // whatever the parts are: they are for people and their tools.
                 deadLetters = new PartWriter(settings.spoolDir(), dump.spoolName() + "-dead-letters", writer.number(), slice,
-                        PartCompression.GZIP, settings.compressionLevel());
+                        PartCompression.GZIP, dump.cuts.compressionLevel());
             }
             return deadLetters;
         }

@@ -83,6 +83,14 @@ public final class S3DumpDestination implements DumpDestination {
     }
 
     @Override
+    public boolean holdsPart(String key, long bytes, String sha256) {
+        return store.head(bucket, key).map(h -> {
+            dev.ferry.config.DumpPartMetadata stored = dev.ferry.config.DumpPartMetadata.of(h.metadata());
+            return h.contentLength() == bytes && stored != null && stored.sha256().equals(sha256);
+        }).orElse(false);
+    }
+
+    @Override
     public void delete(String key) {
         store.delete(bucket, key);
     }

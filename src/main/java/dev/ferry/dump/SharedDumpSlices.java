@@ -144,11 +144,18 @@ public final class SharedDumpSlices {
 
     /** A search on the point in time renews its keep-alive (the replicas' own reads do too, while they read). */
     private void renewPointInTime(Dump dump) {
+        long count;
         try {
-            reader.count(dump.pitId, settings.keepAlive(), dump.query);
+            count = reader.count(dump.pitId, settings.keepAlive(), dump.query);
         } catch (RuntimeException e) {
             LOG.warn("dump {}: could not renew its point in time ({}); the replicas reading slices renew it too",
                     dump.dumpId, e.getMessage());
+            return;
+        }
+        if (count < 0) {
+            throw new IllegalStateException("dump " + dump.dumpId + ": its point in time has expired while its slices"
+                    + " were read (keep-alive " + settings.keepAlive() + "); every slice's checkpoint is kept, and the"
+                    + " dump's next resume goes on from them on a new point in time");
         }
     }
 
@@ -161,11 +168,14 @@ public final class SharedDumpSlices {
                 () -> destination.parts(dump.keyPrefix));
         Set<String> named = new HashSet<>(dump.committedKeys());
         Set<String> present = new HashSet<>(stored);
-        for (String key : named) {
-            if (!present.contains(key)) {
-                throw new IllegalStateException("dump " + dump.dumpId + ": a slice's checkpoint names "
-                        + destination.locate(key) + ", which is not stored; no manifest is written, and the dump's"
-                        + " next resume reads the slice again");
+        for (Dump.CommittedPart p : dump.committedParts()) {
+            boolean held = present.contains(p.key()) && dumps.retrying("check " + destination.locate(p.key()), dump,
+                    () -> destination.holdsPart(p.key(), p.bytes(), p.sha256()));
+            if (!held || p.deadLettersKey() != null && !present.contains(p.deadLettersKey())) {
+                throw new IllegalStateException("dump " + dump.dumpId + ": slice " + p.slice() + "'s checkpoint names "
+                        + destination.locate(held ? p.deadLettersKey() : p.key()) + ", which is not stored as it says"
+                        + " (missing, or another size or SHA-256: two readings of the slice that differ, as with a"
+                        + " transform that is not deterministic); no manifest is written");
             }
         }
         for (String key : stored) {
@@ -264,9 +274,9 @@ public final class SharedDumpSlices {
         }
         Optional<JsonNode> base = destination.readCheckpoint(prefix);
         if (base.isEmpty()) {
-            LOG.warn("slice {} of dump {}: the dump has no checkpoint.json (deleted, or never begun there); the message"
-                    + " is deleted", slice, destination.locate(prefix));
-            return nothingToRead(exchange);
+            return rejected(exchange, "slice " + slice + " of dump " + destination.locate(prefix) + " cannot be read:"
+                    + " the dump has neither checkpoint.json nor manifest.json there (deleted, or this replica's"
+                    + " destination is not the leader's)");
         }
         JsonNode b = base.get();
         if (!b.path("slicesShared").asBoolean() || slice < 0 || slice >= b.path("slices").asInt()) {
@@ -304,10 +314,18 @@ public final class SharedDumpSlices {
         JsonNode query = b.path("query");
         RunAccount run = runs.begin(PIPELINE, index + " slice " + slice + " of " + b.path("slices").asInt() + " -> "
                 + destination.locate(prefix) + (own.isPresent() ? " (resumed)" : ""));
-        // the leader's point in time (renewed by a resume): the slice is read on the dump's snapshot
-        Dump dump = new Dump(b.path("dumpId").asText(), index, query.isMissingNode() || query.isNull() ? null : query.toString(),
-                b.path("sort").asText(), b.path("slices").asInt(), prefix, Instant.parse(b.path("startedAt").asText()),
-                b.path("documentsAtSnapshot").asLong(), b.path("pitId").asText(null), run, start, compression, true, slice);
+        Dump dump;
+        try {
+            // the leader's point in time (renewed by a resume): the slice is read on the dump's snapshot, cut as the
+            // dump's checkpoint says
+            dump = new Dump(b.path("dumpId").asText(), index, query.isMissingNode() || query.isNull() ? null : query.toString(),
+                    b.path("sort").asText(), b.path("slices").asInt(), prefix, Instant.parse(b.path("startedAt").asText()),
+                    b.path("documentsAtSnapshot").asLong(), b.path("pitId").asText(null), run, start, compression, true,
+                    slice, Dump.Cuts.of(b, settings));
+        } catch (RuntimeException e) {
+            runs.fail(run, "cannot read slice " + slice + " of " + destination.locate(prefix) + ": " + e);
+            throw e;
+        }
         dump.transform = dumps.transformOfTheRoute();
         exchange.setProperty(OpenSearchDumps.DUMP_PROPERTY, dump);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
@@ -394,7 +412,7 @@ public final class SharedDumpSlices {
     }
 
     static long keepAliveMillis(String keepAlive) {
-        long n = Long.parseLong(keepAlive.substring(0, keepAlive.length() - 1));
+        long n = Long.parseLong(keepAlive.substring(0, keepAlive.length() - 1).trim());
         return switch (keepAlive.charAt(keepAlive.length() - 1)) {
             case 's' -> n * 1_000;
             case 'm' -> n * 60_000;

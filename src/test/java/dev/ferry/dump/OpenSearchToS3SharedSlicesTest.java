@@ -43,8 +43,14 @@ class OpenSearchToS3SharedSlicesTest {
         int total = f.seed(1_500);
         String queue = sqs.createQueue("slices-" + UUID.randomUUID(), VISIBILITY_SECONDS, 3);
         Map<String, String> settings = settings(f, sqs, queue, work.resolve("a"));
+        Map<String, String> otherSettings = settings(f, sqs, queue, work.resolve("b"));
+        // its own part size and compression level: a slice is cut as the dump's checkpoint says, on every replica
+        otherSettings.put("ferry.opensearch-to-s3.part-max-docs", "1000");
+        otherSettings.put("ferry.opensearch-to-s3.compression-level", "6");
         try (FerryUnderTest leader = FerryUnderTest.start(settings);
-             FerryUnderTest other = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("b")))) {
+             FerryUnderTest other = FerryUnderTest.start(otherSettings)) {
+            // the leader only waits: the other replica reads every slice
+            leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
             RunAccount run = OpenSearchToS3Test.dump(leader, f.index);
 
             assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
@@ -60,10 +66,12 @@ class OpenSearchToS3SharedSlicesTest {
             assertThat(keys).allMatch(k -> k.matches(java.util.regex.Pattern.quote(folder) + "part-[123]\\d{6}\\.ndjson\\.gz"));
             assertThat(keys.stream().map(k -> k.substring(folder.length() + 5, folder.length() + 6)).distinct())
                     .containsExactlyInAnyOrder("1", "2", "3");
+            assertThat(manifest.path("parts")).allSatisfy(p -> assertThat(p.path("documents").asLong()).isLessThanOrEqualTo(120));
+            assertThat(manifest.path("parts").size()).isGreaterThanOrEqualTo(total / 120);
 
-            // the slices' own runs, on either replica: 3 succeeded, together exactly the snapshot's documents
-            List<RunAccount> sliceRuns = new ArrayList<>(sliceRuns(leader));
-            sliceRuns.addAll(sliceRuns(other));
+            // the slices' own runs, on the reading replica: 3 succeeded, together exactly the snapshot's documents
+            assertThat(sliceRuns(leader)).isEmpty();
+            List<RunAccount> sliceRuns = sliceRuns(other);
             assertThat(sliceRuns).hasSize(3).allSatisfy(r -> assertThat(r.status()).as(r.summary())
                     .isEqualTo(RunAccount.Status.SUCCEEDED));
             assertThat(sliceRuns.stream().mapToLong(RunAccount::written).sum()).isEqualTo(total);
@@ -147,6 +155,67 @@ class OpenSearchToS3SharedSlicesTest {
             doomed.destroyForcibly();
         }
         assertThat(sqs.depth(sqs.client().getQueueUrl(b -> b.queueName(queueName + "-redrive")).queueUrl())).isZero();
+    }
+
+    /**
+     * The leader's dump stops while replicas read its slices (as when it loses the lead): its run fails, every
+     * checkpoint stays; the next dump of the index resumes it, adopts the slices the replicas finished meanwhile, sends
+     * the others again, and completes with every document once, however the slices' messages were doubled.
+     */
+    @Test
+    void aStoppedLeaderResumesTheSharedDumpFromItsSlicesCheckpoints() throws Exception {
+        SqsServer sqs = EmbeddedServices.shared().sqs();
+        DumpFixture f = new DumpFixture("shared-resume");
+        int total = f.seed(6_000);
+        String queue = sqs.createQueue("slices-" + UUID.randomUUID(), VISIBILITY_SECONDS, 3);
+        try (FerryUnderTest leader = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("a")));
+             FerryUnderTest other = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("b")))) {
+            leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
+            CompletableFuture<RunAccount> first = OpenSearchToS3Test.dumpAsync(leader, f.index);
+            String[] folder = new String[1];
+            // stopped once the other replica has finished a slice and is reading the next one
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                List<String> folders = f.dumpFolders("dumps");
+                folder[0] = folders.isEmpty() ? null : folders.get(0);
+                return folder[0] != null && !finishedSlices(f, folder[0]).isEmpty() && unfinishedSliceWithParts(f, folder[0]);
+            });
+            leader.bean("opensearchToS3Dumps", OpenSearchDumps.class).stopAll("the test stops the leader's dump");
+            List<Integer> finishedBefore = finishedSlices(f, folder[0]);
+            RunAccount stopped = first.get(1, TimeUnit.MINUTES);
+            assertThat(stopped.status()).isEqualTo(RunAccount.Status.FAILED);
+            assertThat(stopped.failure()).contains("the test stops the leader's dump").contains("checkpoint");
+            assertThat(f.keys(folder[0])).contains(folder[0] + "checkpoint.json").doesNotContain(folder[0] + "manifest.json");
+
+            RunAccount resumed = OpenSearchToS3Test.dump(leader, f.index);
+
+            assertThat(resumed.status()).as(resumed.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+            assertThat(resumed.subject()).contains("(resumed)");
+            assertThat(f.dumpFolders("dumps")).containsExactly(folder[0]);
+            f.assertHoldsEveryDocumentOnce(folder[0], total);
+            assertThat(sliceRuns(other)).allSatisfy(r -> assertThat(r.status()).as(r.summary())
+                    .isEqualTo(RunAccount.Status.SUCCEEDED));
+            // a slice finished before the stop was adopted by the resume, never read again
+            for (int slice : finishedBefore) {
+                assertThat(sliceRuns(other)).as("runs of slice %d", slice)
+                        .filteredOn(r -> r.subject().contains(" slice " + slice + " of 3 ")).hasSize(1);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+        }
+        assertThat(f.openPits()).as("the dump's point in time is closed").isZero();
+    }
+
+    /** The slices whose checkpoints say done. */
+    private static List<Integer> finishedSlices(DumpFixture f, String folder) throws Exception {
+        List<Integer> done = new ArrayList<>();
+        for (String key : f.keys(folder)) {
+            if (key.endsWith(".checkpoint.json") && key.contains("/slice-")) {
+                JsonNode c = f.json(key);
+                if (Dump.sliceDone(c, c.path("slice").asInt())) {
+                    done.add(c.path("slice").asInt());
+                }
+            }
+        }
+        return done;
     }
 
     /** A slice's checkpoint names at least one stored part, and the slice is not done. */

@@ -187,9 +187,17 @@ public final class LocalMode {
             o.put("ferry.s3-to-opensearch.queue-url", sqs.createQueue("ferry-demo-inbox-events", 60, 5));
             o.put("ferry.s3-to-opensearch.queue-wait-seconds", "2"); // Ctrl-C stops the replicas quickly
         }
+        if ("true".equals(overrides.get("ferry.opensearch-to-s3.enabled"))) {
+            SqsServer sqs = services.sqs();
+            o.putAll(sqs.ferrySettings());
+            o.put("ferry.opensearch-to-s3.slice-queue-enabled", "true");
+            o.put("ferry.opensearch-to-s3.slice-queue-url", sqs.createQueue("ferry-demo-dump-slices", 60, 5));
+        }
         out.println(replicas + " replicas: one leader per pipeline (lock files in target/local-data/cluster)"
                 + (o.containsKey("ferry.s3-to-opensearch.queue-url") ? "; s3-to-opensearch through the SQS queue "
-                + o.get("ferry.s3-to-opensearch.queue-url") + ", filled by its leader's listing" : ""));
+                + o.get("ferry.s3-to-opensearch.queue-url") + ", filled by its leader's listing" : "")
+                + (o.containsKey("ferry.opensearch-to-s3.slice-queue-url") ? "; opensearch-to-s3's slices through the"
+                + " slice queue " + o.get("ferry.opensearch-to-s3.slice-queue-url") : ""));
         return o;
     }
 

@@ -53,6 +53,7 @@ class LocalModeTest {
             assertThat(outcome.ok()).as(printed).isTrue();
             assertThat(session.replicas()).hasSize(3);
             assertThat(printed).contains("3 replicas: one leader per pipeline").contains("through the SQS queue")
+                    .contains("opensearch-to-s3's slices through the slice queue")
                     .contains("Ferry replica 3:");
             java.util.Map<String, Long> s3Runs = new java.util.HashMap<>();
             for (dev.ferry.accounting.RunAccount run : session.finishedRuns()) {
@@ -61,6 +62,14 @@ class LocalModeTest {
                 }
             }
             assertThat(s3Runs).hasSize(S3ToOpenSearchDemo.OBJECTS).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1));
+            // the dump's slices (2: the demo index has 2 shards) read through the slice queue, each in a run of its own
+            java.util.List<dev.ferry.accounting.RunAccount> sliceRuns = session.finishedRuns().stream()
+                    .filter(r -> r.pipeline().equals("opensearch-to-s3") && r.subject().matches(".* slice \\d+ of 2 -> .*"))
+                    .toList();
+            assertThat(sliceRuns).hasSize(2).allSatisfy(r -> assertThat(r.status()).as(r.summary())
+                    .isEqualTo(dev.ferry.accounting.RunAccount.Status.SUCCEEDED));
+            assertThat(sliceRuns.stream().mapToLong(dev.ferry.accounting.RunAccount::written).sum())
+                    .isEqualTo(outcome.perPipeline().get("opensearch-to-s3").written()).isPositive();
             LocalMode.PipelineTotals row = outcome.perPipeline().get("s3-to-opensearch");
             assertThat(row.written() + row.deadLettered()).isEqualTo((long) S3ToOpenSearchDemo.OBJECTS * S3ToOpenSearchDemo.DOCS_PER_OBJECT
                     + S3ToOpenSearchDemo.BAD_LINES);

@@ -80,9 +80,13 @@ public final class OpenSearchToS3Demo implements PipelineDemo {
         return o;
     }
 
+    private static final java.util.regex.Pattern SLICE_RUN = java.util.regex.Pattern.compile(" slice \\d+ of \\d+ -> ");
+
     @Override
     public boolean finished(java.util.List<RunAccount> finished) {
-        return finished.stream().anyMatch(r -> r.pipeline().equals(pipeline()) && r.status() != RunAccount.Status.RUNNING);
+        // the dump's own run, not a slice's (with replicas, slices are read by runs of their own)
+        return finished.stream().anyMatch(r -> r.pipeline().equals(pipeline()) && r.status() != RunAccount.Status.RUNNING
+                && !SLICE_RUN.matcher(r.subject()).find());
     }
 
     private static void send(HttpClient http, String method, String url, String body) throws Exception {
