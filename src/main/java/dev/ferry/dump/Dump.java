@@ -153,15 +153,7 @@ public final class Dump {
         int maxPart = 0;
         if (checkpoint != null) {
             for (JsonNode p : checkpoint.path("parts")) {
-                CommittedPart c = new CommittedPart(p.path("number").asInt(), p.path("slice").asInt(), p.path("key").asText(),
-                        p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText(),
-                        p.path("filtered").asLong(), p.path("deadLettered").asLong(),
-                        p.hasNonNull("deadLettersKey") ? p.path("deadLettersKey").asText() : null);
-                committed.add(c);
-                committedDocuments.addAndGet(c.documents());
-                committedFiltered.addAndGet(c.filtered());
-                committedDeadLettered.addAndGet(c.deadLettered());
-                maxPart = Math.max(maxPart, c.number());
+                maxPart = Math.max(maxPart, commitStored(p).number());
             }
             resumedDocuments.set(committedDocuments.get());
             checkpoint.path("pointInTimeRenewedAt").forEach(t -> pointInTimeRenewals.add(t.asText()));
@@ -205,20 +197,25 @@ public final class Dump {
             return false;
         }
         for (JsonNode p : sliceCheckpoint.path("parts")) {
-            if (p.path("slice").asInt() != slice) {
-                continue;
+            if (p.path("slice").asInt() == slice) {
+                commitStored(p);
             }
-            CommittedPart c = new CommittedPart(p.path("number").asInt(), slice, p.path("key").asText(),
-                    p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText(),
-                    p.path("filtered").asLong(), p.path("deadLettered").asLong(),
-                    p.hasNonNull("deadLettersKey") ? p.path("deadLettersKey").asText() : null);
-            committed.add(c);
-            committedDocuments.addAndGet(c.documents());
-            committedFiltered.addAndGet(c.filtered());
-            committedDeadLettered.addAndGet(c.deadLettered());
         }
         state[slice].done = true;
         return true;
+    }
+
+    /** A part a checkpoint names (as {@link #checkpoint()} writes it) counts as committed. */
+    private CommittedPart commitStored(JsonNode p) {
+        CommittedPart c = new CommittedPart(p.path("number").asInt(), p.path("slice").asInt(), p.path("key").asText(),
+                p.path("documents").asLong(), p.path("bytes").asLong(), p.path("sha256").asText(),
+                p.path("filtered").asLong(), p.path("deadLettered").asLong(),
+                p.hasNonNull("deadLettersKey") ? p.path("deadLettersKey").asText() : null);
+        committed.add(c);
+        committedDocuments.addAndGet(c.documents());
+        committedFiltered.addAndGet(c.filtered());
+        committedDeadLettered.addAndGet(c.deadLettered());
+        return c;
     }
 
     /** True when a slice's checkpoint says the slice is read and all its parts are stored. */

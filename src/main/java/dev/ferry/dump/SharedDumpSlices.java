@@ -114,6 +114,12 @@ public final class SharedDumpSlices {
             if (dump.allSlicesDone()) {
                 return;
             }
+            if (destination.hasManifest(dump.keyPrefix)) {
+                // (its slices' checkpoints are gone with it: this wait would never end)
+                throw new IllegalStateException("dump " + dump.dumpId + " was completed by another replica (its"
+                        + " manifest.json is there) while this one waited for its slices: two replicas led it at once;"
+                        + " give every replica the same election (ferry.cluster.service)");
+            }
             long seen = dump.hitsAccounted() + inProgress;
             long now = System.nanoTime();
             if (seen != lastSeen) {

@@ -43,7 +43,7 @@ class OpenSearchToS3SharedSlicesTest {
         int total = f.seed(1_500);
         String queue = sqs.createQueue("slices-" + UUID.randomUUID(), VISIBILITY_SECONDS, 3);
         Map<String, String> settings = settings(f, sqs, queue, work.resolve("a"));
-        Map<String, String> otherSettings = settings(f, sqs, queue, work.resolve("b"));
+        Map<String, String> otherSettings = follower(settings(f, sqs, queue, work.resolve("b")));
         // its own part size and compression level: a slice is cut as the dump's checkpoint says, on every replica
         otherSettings.put("ferry.opensearch-to-s3.part-max-docs", "1000");
         otherSettings.put("ferry.opensearch-to-s3.compression-level", "6");
@@ -110,7 +110,7 @@ class OpenSearchToS3SharedSlicesTest {
         String queueName = "slices-" + UUID.randomUUID();
         String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
         Path log = Files.createTempFile("ferry-slice-kill9-", ".log");
-        Process doomed = FerryUnderTest.launchProcess(settings(f, sqs, queue, work.resolve("doomed")), log);
+        Process doomed = FerryUnderTest.launchProcess(follower(settings(f, sqs, queue, work.resolve("doomed"))), log);
         try (FerryUnderTest leader = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("leader")))) {
             // only the doomed replica reads slices at first
             leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
@@ -169,7 +169,7 @@ class OpenSearchToS3SharedSlicesTest {
         int total = f.seed(6_000);
         String queue = sqs.createQueue("slices-" + UUID.randomUUID(), VISIBILITY_SECONDS, 3);
         try (FerryUnderTest leader = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("a")));
-             FerryUnderTest other = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("b")))) {
+             FerryUnderTest other = FerryUnderTest.start(follower(settings(f, sqs, queue, work.resolve("b"))))) {
             leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
             CompletableFuture<RunAccount> first = OpenSearchToS3Test.dumpAsync(leader, f.index);
             String[] folder = new String[1];
@@ -202,6 +202,12 @@ class OpenSearchToS3SharedSlicesTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
         }
         assertThat(f.openPits()).as("the dump's point in time is closed").isZero();
+    }
+
+    /** A replica that does not lead: it reads slices, and never resumes the dump itself. */
+    private static Map<String, String> follower(Map<String, String> settings) {
+        settings.put("ferry.opensearch-to-s3.resume", "false");
+        return settings;
     }
 
     /** The slices whose checkpoints say done. */
@@ -241,6 +247,10 @@ class OpenSearchToS3SharedSlicesTest {
                 .filter(r -> r.subject().equals("slice-queue message")).toList();
     }
 
+    /**
+     * Settings of a replica. These tests run no election (every process would lead): only the replica the test asks
+     * for a dump leads it, so the others do not resume it at their start (resume=false), as followers would not.
+     */
     private static Map<String, String> settings(DumpFixture f, SqsServer sqs, String queueUrl, Path work) {
         Map<String, String> s = f.settings(work);
         s.putAll(sqs.ferrySettings());
