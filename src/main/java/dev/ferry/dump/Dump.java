@@ -218,6 +218,22 @@ public final class Dump {
         return c;
     }
 
+    /** A shared dump's slice to be read again from its start: its parts are no longer this dump's. */
+    synchronized void forgetSlice(int slice) {
+        java.util.Iterator<CommittedPart> it = committed.iterator();
+        while (it.hasNext()) {
+            CommittedPart c = it.next();
+            if (c.slice() == slice) {
+                it.remove();
+                committedDocuments.addAndGet(-c.documents());
+                committedFiltered.addAndGet(-c.filtered());
+                committedDeadLettered.addAndGet(-c.deadLettered());
+            }
+        }
+        state[slice].done = false;
+        state[slice].committedSort = null;
+    }
+
     /** True when a slice's checkpoint says the slice is read and all its parts are stored. */
     static boolean sliceDone(JsonNode sliceCheckpoint, int slice) {
         for (JsonNode p : sliceCheckpoint.path("slicePositions")) {

@@ -575,6 +575,7 @@ public final class OpenSearchDumps {
         });
         if (dump.shared) {
             sharedSlices.deleteSliceCheckpoints(dump);
+            sharedSlices.removeSpoolOfEndedReadings(dump.dumpId);
         }
         synchronized (dump) {
             dump.released = true; // no checkpoint after the manifest

@@ -40,6 +40,13 @@ public final class SharedDumpSlices {
     /** How often the waiting leader reads the slices' checkpoints. */
     static final long POLL_MS = 1_000;
 
+    /**
+     * The spool names of the slice readings under way in this JVM (all its replicas): the spool files of any other
+     * reading of a dump's slices (one cut off by a crash, kill -9) are removed when a slice of that dump is begun or
+     * the dump completes here.
+     */
+    private static final Set<String> READINGS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final OpenSearchDumps dumps;
     private final OpenSearchToS3Settings settings;
     private final SnapshotReader reader;
@@ -114,7 +121,8 @@ public final class SharedDumpSlices {
             if (dump.allSlicesDone()) {
                 return;
             }
-            if (destination.hasManifest(dump.keyPrefix)) {
+            if (dumps.retrying("look for " + destination.locate(dump.keyPrefix + DumpDestination.MANIFEST), dump,
+                    () -> destination.hasManifest(dump.keyPrefix))) {
                 // (its slices' checkpoints are gone with it: this wait would never end)
                 throw new IllegalStateException("dump " + dump.dumpId + " was completed by another replica (its"
                         + " manifest.json is there) while this one waited for its slices: two replicas led it at once;"
@@ -161,7 +169,8 @@ public final class SharedDumpSlices {
         if (count < 0) {
             throw new IllegalStateException("dump " + dump.dumpId + ": its point in time has expired while its slices"
                     + " were read (keep-alive " + settings.keepAlive() + "); every slice's checkpoint is kept, and the"
-                    + " dump's next resume goes on from them on a new point in time");
+                    + " dump's next resume goes on on a new point in time (finished slices kept; with sort _id the others"
+                    + " continue by position, else they are read again from their start)");
         }
     }
 
@@ -178,10 +187,19 @@ public final class SharedDumpSlices {
             boolean held = present.contains(p.key()) && dumps.retrying("check " + destination.locate(p.key()), dump,
                     () -> destination.holdsPart(p.key(), p.bytes(), p.sha256()));
             if (!held || p.deadLettersKey() != null && !present.contains(p.deadLettersKey())) {
+                // the slice is read again by the next resume: out of the dump's checkpoint, its own checkpoint gone
+                dump.forgetSlice(p.slice());
+                dumps.writeCheckpoint(dump);
+                String key = dump.keyPrefix + DumpDestination.sliceCheckpoint(p.slice());
+                dumps.retrying("delete " + destination.locate(key), dump, () -> {
+                    destination.delete(key);
+                    return null;
+                });
                 throw new IllegalStateException("dump " + dump.dumpId + ": slice " + p.slice() + "'s checkpoint names "
                         + destination.locate(held ? p.deadLettersKey() : p.key()) + ", which is not stored as it says"
                         + " (missing, or another size or SHA-256: two readings of the slice that differ, as with a"
-                        + " transform that is not deterministic); no manifest is written");
+                        + " transform that is not deterministic); no manifest is written, and the dump's next resume"
+                        + " reads slice " + p.slice() + " again from its start");
             }
         }
         for (String key : stored) {
@@ -273,12 +291,16 @@ public final class SharedDumpSlices {
         }
         String prefix = m.path("dump").asText();
         int slice = m.path("slice").asInt();
+        // The checkpoints first, the manifest last: the leader deletes the checkpoints only after the manifest, so a
+        // message that comes late (a slice sent twice) never reads a finished slice again from its start.
+        Optional<JsonNode> base = destination.readCheckpoint(prefix);
+        Optional<JsonNode> own = base.isEmpty() ? Optional.empty()
+                : destination.readJson(prefix + DumpDestination.sliceCheckpoint(slice));
         if (destination.hasManifest(prefix)) {
             LOG.info("slice {} of dump {}: the dump is complete; its message was delivered again, and is deleted", slice,
                     destination.locate(prefix));
             return nothingToRead(exchange);
         }
-        Optional<JsonNode> base = destination.readCheckpoint(prefix);
         if (base.isEmpty()) {
             return rejected(exchange, "slice " + slice + " of dump " + destination.locate(prefix) + " cannot be read:"
                     + " the dump has neither checkpoint.json nor manifest.json there (deleted, or this replica's"
@@ -290,8 +312,6 @@ public final class SharedDumpSlices {
                     + " dump shared through the slice queue (its checkpoint says slices=" + b.path("slices").asInt()
                     + ", slicesShared=" + b.path("slicesShared").asBoolean() + ")");
         }
-        String key = prefix + DumpDestination.sliceCheckpoint(slice);
-        Optional<JsonNode> own = destination.readJson(key);
         if (own.isPresent() && Dump.sliceDone(own.get(), slice)) {
             LOG.info("slice {} of dump {} is complete already; its message was delivered again, and is deleted", slice,
                     destination.locate(prefix));
@@ -333,6 +353,8 @@ public final class SharedDumpSlices {
             throw e;
         }
         dump.transform = dumps.transformOfTheRoute();
+        READINGS.add(dump.spoolName());
+        removeSpoolOfEndedReadings(dump.dumpId);
         exchange.setProperty(OpenSearchDumps.DUMP_PROPERTY, dump);
         exchange.setProperty(RetryCounter.RUN_PROPERTY, run);
         LOG.info("dump {} of {}: this replica reads slice {} of {}{}", dump.dumpId, index, slice, dump.slices,
@@ -351,6 +373,7 @@ public final class SharedDumpSlices {
             dump.released = true;
         }
         dumps.release(dump);
+        READINGS.remove(dump.spoolName());
         RunAccount run = runs.finish(dump.run);
         LOG.info("dump {}: slice {} of {} complete on this replica ({} documents in all, {} read now)", dump.dumpId,
                 job.slice(), dump.slices, dump.committedDocuments.get(), dump.committedDocuments.get() - dump.resumedDocuments.get());
@@ -382,6 +405,7 @@ public final class SharedDumpSlices {
                 dump.released = true;
             }
             dumps.release(dump);
+            READINGS.remove(dump.spoolName());
             runs.fail(dump.run, reason + " (slice " + dump.onlySlice + " of dump " + dump.dumpId + ": its checkpoint holds "
                     + dump.checkpointedParts() + " parts; the slice's message comes back after its visibility timeout, and"
                     + " a replica resumes the slice from its checkpoint)");
@@ -390,6 +414,19 @@ public final class SharedDumpSlices {
                     OpenSearchDumps.reason(cause));
         }
         throw cause == null ? new IllegalStateException("slice failed") : cause;
+    }
+
+    /** Removes the spool files of this dump's slice readings that are not under way in this JVM. */
+    void removeSpoolOfEndedReadings(String dumpId) {
+        String prefix = dumpId + ".slice-";
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(settings.spoolDir())) {
+            files.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith(prefix) && READINGS.stream().noneMatch(r -> name.startsWith(r + "-"));
+            }).forEach(PartWriter::deleteSpool);
+        } catch (IOException e) {
+            // no spool directory yet: nothing spooled
+        }
     }
 
     private Dump.SliceJob nothingToRead(Exchange exchange) {

@@ -111,7 +111,11 @@ class OpenSearchToS3SharedSlicesTest {
         String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
         Path log = Files.createTempFile("ferry-slice-kill9-", ".log");
         Process doomed = FerryUnderTest.launchProcess(follower(settings(f, sqs, queue, work.resolve("doomed"))), log);
-        try (FerryUnderTest leader = FerryUnderTest.start(settings(f, sqs, queue, work.resolve("leader")))) {
+        Map<String, String> leaderSettings = settings(f, sqs, queue, work.resolve("leader"));
+        // the spool directory the killed replica used, as a replica restarted on its host would have it
+        Path spool = work.resolve("doomed").resolve("spool");
+        leaderSettings.put("ferry.opensearch-to-s3.spool-dir", spool.toString());
+        try (FerryUnderTest leader = FerryUnderTest.start(leaderSettings)) {
             // only the doomed replica reads slices at first
             leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
             await().atMost(Duration.ofMinutes(1)).until(() -> !doomed.isAlive()
@@ -151,6 +155,10 @@ class OpenSearchToS3SharedSlicesTest {
             // what the survivor wrote plus what the killed replica had stored: the snapshot, no more
             assertThat(sliceRuns.stream().mapToLong(RunAccount::written).sum()).isLessThan(total);
             await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+            // what the killed reading left on the spool is gone with the dump
+            try (java.util.stream.Stream<Path> left = Files.list(spool)) {
+                assertThat(left.toList()).as("spool files left").isEmpty();
+            }
         } finally {
             doomed.destroyForcibly();
         }

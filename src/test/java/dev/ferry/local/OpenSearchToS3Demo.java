@@ -86,7 +86,7 @@ public final class OpenSearchToS3Demo implements PipelineDemo {
     public boolean finished(java.util.List<RunAccount> finished) {
         // the dump's own run, not a slice's (with replicas, slices are read by runs of their own)
         return finished.stream().anyMatch(r -> r.pipeline().equals(pipeline()) && r.status() != RunAccount.Status.RUNNING
-                && !SLICE_RUN.matcher(r.subject()).find());
+                && !SLICE_RUN.matcher(r.subject()).find() && !r.subject().equals("slice-queue message"));
     }
 
     private static void send(HttpClient http, String method, String url, String body) throws Exception {
