@@ -48,6 +48,11 @@ class S3ToOpenSearchQueueTest {
             for (int i = 0; i < 3; i++) {
                 replicas.add(FerryUnderTest.start(settings));
             }
+            // a consumer polls again as soon as it is done with a message (delay 0 would be Camel's 500 ms)
+            org.apache.camel.support.ScheduledPollConsumer consumer = (org.apache.camel.support.ScheduledPollConsumer)
+                    replicas.get(0).camelContext().getRoute("s3-to-opensearch-queue").getConsumer();
+            assertThat(consumer.isGreedy()).isTrue();
+            assertThat(consumer.getDelay()).isBetween(1L, 1000L);
             int objects = 30;
             int perObject = 400;
             for (int i = 0; i < objects; i++) {
