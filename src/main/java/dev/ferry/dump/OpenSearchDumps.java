@@ -159,7 +159,8 @@ public final class OpenSearchDumps {
         writeCheckpoint(dump);
         if (dump.resumed && !dump.shared) {
             // (a shared dump's replicas may be storing parts right now: its strays are removed once every slice is in)
-            removePartsNotInTheCheckpoint(dump);
+            removePartsNotInTheCheckpoint(dump, storedParts(dump), "not in the checkpoint the dump resumes from:"
+                    + " stored after it, left unfinished, or of a slice read again; its documents are read again");
         }
         LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already dumped, to {}", dump.dumpId, dump.index,
                 dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(),
@@ -361,23 +362,27 @@ public final class OpenSearchDumps {
         return dump;
     }
 
+    /** The dump folder's parts as listed, and anything unfinished a crash left there ({@link DumpDestination#parts}). */
+    List<String> storedParts(Dump dump) {
+        return retrying("list " + destination.locate(dump.keyPrefix), dump, () -> destination.parts(dump.keyPrefix));
+    }
+
     /**
-     * Parts in the dump's folder that its checkpoint does not hold are read again: they were uploaded after the
-     * last checkpoint (their position was never recorded), belong to a slice read again from its start on a new
-     * point in time, or were left unfinished by a crash. Removing them first means no document lands in two parts.
-     * Parts the checkpoint holds are kept.
+     * Removes the parts of {@code stored} (the dump's folder as listed) that its checkpoint does not hold, logging
+     * each with {@code why}. On a resume they are read again: they were uploaded after the last checkpoint (their
+     * position was never recorded), belong to a slice read again from its start on a new point in time, or were left
+     * unfinished by a crash; removing them first means no document lands in two parts. Before a shared dump's
+     * manifest they are parts no slice's checkpoint names. Parts the checkpoint holds are kept.
      */
-    void removePartsNotInTheCheckpoint(Dump dump) {
-        List<String> keep = dump.committedKeys();
-        for (String key : retrying("list " + destination.locate(dump.keyPrefix), dump,
-                () -> destination.parts(dump.keyPrefix))) {
+    void removePartsNotInTheCheckpoint(Dump dump, List<String> stored, String why) {
+        java.util.Set<String> keep = new java.util.HashSet<>(dump.committedKeys());
+        for (String key : stored) {
             if (!keep.contains(key)) {
                 retrying("delete " + destination.locate(key), dump, () -> {
                     destination.delete(key);
                     return null;
                 });
-                LOG.info("dump {}: removed {} (not in the checkpoint the dump resumes from: stored after it, left"
-                        + " unfinished, or of a slice read again; its documents are read again)", dump.dumpId, key);
+                LOG.info("dump {}: removed {} ({})", dump.dumpId, key, why);
             }
         }
     }

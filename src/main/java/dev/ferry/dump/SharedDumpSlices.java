@@ -179,9 +179,7 @@ public final class SharedDumpSlices {
      * by a replica that died before it checkpointed them, or by a slice read again) are removed.
      */
     void checkPartsStored(Dump dump) {
-        List<String> stored = dumps.retrying("list " + destination.locate(dump.keyPrefix), dump,
-                () -> destination.parts(dump.keyPrefix));
-        Set<String> named = new HashSet<>(dump.committedKeys());
+        List<String> stored = dumps.storedParts(dump);
         Set<String> present = new HashSet<>(stored);
         for (Dump.CommittedPart p : dump.committedParts()) {
             boolean held = present.contains(p.key()) && dumps.retrying("check " + destination.locate(p.key()), dump,
@@ -202,16 +200,8 @@ public final class SharedDumpSlices {
                         + " reads slice " + p.slice() + " again from its start");
             }
         }
-        for (String key : stored) {
-            if (!named.contains(key)) {
-                dumps.retrying("delete " + destination.locate(key), dump, () -> {
-                    destination.delete(key);
-                    return null;
-                });
-                LOG.info("dump {}: removed {} (no slice's checkpoint names it: stored by a replica that stopped before"
-                        + " its checkpoint, or by a slice read again)", dump.dumpId, key);
-            }
-        }
+        dumps.removePartsNotInTheCheckpoint(dump, stored, "no slice's checkpoint names it: stored by a replica that"
+                + " stopped before its checkpoint, or by a slice read again");
     }
 
     /** After the manifest: the slices' checkpoints are clutter (a failure to delete one is only logged). */
