@@ -672,7 +672,7 @@ public final class OpenSearchDumps {
         if (dump.onlySlice < 0) {
             progress.ended(dump); // (a slice read here is not in the progress: the dump's leader shows it)
         }
-        cleanSpool(dump);
+        deleteSpool(name -> name.startsWith(dump.spoolName() + "-")); // what this dump or slice reading spooled
     }
 
     private static String folderOf(Dump dump) {
@@ -692,11 +692,12 @@ public final class OpenSearchDumps {
         }
     }
 
-    private void cleanSpool(Dump dump) {
+    /** Deletes the spool files whose file names match. */
+    void deleteSpool(java.util.function.Predicate<String> fileName) {
         try (Stream<Path> files = Files.list(settings.spoolDir())) {
-            files.filter(f -> f.getFileName().toString().startsWith(dump.spoolName() + "-")).forEach(PartWriter::deleteSpool);
+            files.filter(f -> fileName.test(f.getFileName().toString())).forEach(PartWriter::deleteSpool);
         } catch (IOException ignored) {
-            // no spool directory: nothing spooled
+            // no spool directory (yet): nothing spooled
         }
     }
 

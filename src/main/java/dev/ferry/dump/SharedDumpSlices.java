@@ -409,14 +409,7 @@ public final class SharedDumpSlices {
     /** Removes the spool files of this dump's slice readings that are not under way in this JVM. */
     void removeSpoolOfEndedReadings(String dumpId) {
         String prefix = dumpId + ".slice-";
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(settings.spoolDir())) {
-            files.filter(f -> {
-                String name = f.getFileName().toString();
-                return name.startsWith(prefix) && READINGS.stream().noneMatch(r -> name.startsWith(r + "-"));
-            }).forEach(PartWriter::deleteSpool);
-        } catch (IOException e) {
-            // no spool directory yet: nothing spooled
-        }
+        dumps.deleteSpool(name -> name.startsWith(prefix) && READINGS.stream().noneMatch(r -> name.startsWith(r + "-")));
     }
 
     private Dump.SliceJob nothingToRead(Exchange exchange) {
