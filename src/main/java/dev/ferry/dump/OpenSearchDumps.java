@@ -621,19 +621,7 @@ public final class OpenSearchDumps {
         if (dump.firstCause() != null) {
             reason = reason(dump.firstCause()); // not a slice that stopped only because another one failed
         }
-        dump.markFailed();
-        try {
-            long bound = settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000;
-            if (!dump.awaitIdle(bound)) {
-                LOG.warn("dump {}: reads or uploads still running {} ms after it failed", dump.dumpId, bound);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (dump) {
-            dump.released = true;
-        }
-        release(dump);
+        stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000);
         String where;
         if (dump.checkpointWritten) {
             where = "stopped with " + dump.checkpointedParts() + " parts holding " + dump.checkpointedDocuments() + " of "
@@ -646,6 +634,27 @@ public final class OpenSearchDumps {
                     : "failed before its first checkpoint; the next dump of " + dump.index + " starts over";
         }
         return runs.fail(dump.run, reason + " (no manifest written; " + where + ")");
+    }
+
+    /**
+     * Stops a failed dump, or one replica's reading of a slice, and releases it: no more parts are read or uploaded;
+     * waits up to {@code idleBoundMs} until the reads and uploads under way have ended (a warning when they have not),
+     * so a resume never races a late upload; then no checkpoint is written any more, and its claim and spool go.
+     */
+    void stopAndRelease(Dump dump, long idleBoundMs) {
+        dump.markFailed();
+        try {
+            if (!dump.awaitIdle(idleBoundMs)) {
+                LOG.warn("dump {}{}: reads or uploads still running {} ms after it failed", dump.dumpId,
+                        dump.onlySlice < 0 ? "" : " slice " + dump.onlySlice, idleBoundMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (dump) {
+            dump.released = true;
+        }
+        release(dump);
     }
 
     /**

@@ -381,20 +381,7 @@ public final class SharedDumpSlices {
         Dump dump = exchange.getProperty(OpenSearchDumps.DUMP_PROPERTY, Dump.class);
         if (dump != null) {
             String reason = OpenSearchDumps.reason(dump.firstCause() != null ? dump.firstCause() : cause);
-            dump.markFailed();
-            try {
-                long bound = settings.requestTimeoutSeconds() * 1000L + 30_000;
-                if (!dump.awaitIdle(bound)) {
-                    LOG.warn("dump {} slice {}: reads or uploads still running {} ms after it failed", dump.dumpId,
-                            dump.onlySlice, bound);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (dump) {
-                dump.released = true;
-            }
-            dumps.release(dump);
+            dumps.stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + 30_000);
             READINGS.remove(dump.spoolName());
             runs.fail(dump.run, reason + " (slice " + dump.onlySlice + " of dump " + dump.dumpId + ": its checkpoint holds "
                     + dump.checkpointedParts() + " parts; the slice's message comes back after its visibility timeout, and"
