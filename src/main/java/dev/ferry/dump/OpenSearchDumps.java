@@ -411,28 +411,22 @@ public final class OpenSearchDumps {
             }
         }
         com.fasterxml.jackson.databind.node.ArrayNode kept = DumpStore.mapper().createArrayNode();
-        long documents = 0;
-        long filtered = 0;
-        long deadLettered = 0;
+        Dump.Totals totals = Dump.Totals.NONE;
         for (JsonNode part : c.path("parts")) {
             if (done.contains(part.path("slice").asInt())) {
                 kept.add(part);
-                documents += part.path("documents").asLong();
-                filtered += part.path("filtered").asLong();
-                deadLettered += part.path("deadLettered").asLong();
+                totals = totals.plus(part);
             }
         }
         c.set("parts", kept);
-        c.put("documents", documents);
-        c.put("filtered", filtered);
-        c.put("deadLettered", deadLettered);
+        totals.setIn(c);
         for (JsonNode p : c.path("slicePositions")) {
             if (!p.path("done").asBoolean()) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) p).putNull("searchAfter");
             }
         }
         LOG.info("dump {}: its point in time expired; finished slices {} kept ({} documents), the other slices are read"
-                + " again from their start on a new point in time", prefix, done, documents);
+                + " again from their start on a new point in time", prefix, done, totals.documents());
         return c;
     }
 

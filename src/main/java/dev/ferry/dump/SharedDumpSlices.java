@@ -224,9 +224,7 @@ public final class SharedDumpSlices {
     ObjectNode withFinishedSlices(String prefix, ObjectNode c) {
         int slices = c.path("slices").asInt();
         ArrayNode parts = c.withArray("parts");
-        long documents = c.path("documents").asLong();
-        long filtered = c.path("filtered").asLong();
-        long deadLettered = c.path("deadLettered").asLong();
+        Dump.Totals totals = Dump.Totals.of(c);
         for (JsonNode position : c.path("slicePositions")) {
             int slice = position.path("slice").asInt();
             if (position.path("done").asBoolean() || slice >= slices) {
@@ -239,16 +237,12 @@ public final class SharedDumpSlices {
             for (JsonNode p : sc.get().path("parts")) {
                 if (p.path("slice").asInt() == slice) {
                     parts.add(p);
-                    documents += p.path("documents").asLong();
-                    filtered += p.path("filtered").asLong();
-                    deadLettered += p.path("deadLettered").asLong();
+                    totals = totals.plus(p);
                 }
             }
             ((ObjectNode) position).put("done", true);
         }
-        c.put("documents", documents);
-        c.put("filtered", filtered);
-        c.put("deadLettered", deadLettered);
+        totals.setIn(c);
         return c;
     }
 
