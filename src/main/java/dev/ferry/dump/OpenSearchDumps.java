@@ -41,6 +41,8 @@ public final class OpenSearchDumps {
     private static final Logger LOG = LoggerFactory.getLogger(OpenSearchDumps.class);
     public static final String DUMP_PROPERTY = "ferryDump";
     private static final String PIPELINE = Pipeline.OPENSEARCH_TO_S3.id();
+    /** The end of a shared dump's run subject (slice-queue-enabled), whether it begins or resumes. */
+    private static final String SHARED_SUBJECT = " (slices shared through the slice queue)";
     private static final DateTimeFormatter DUMP_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /** The dump's transform stage: applies the route opensearch-to-s3-transform to one batch of hits. */
@@ -181,7 +183,7 @@ public final class OpenSearchDumps {
             ReadPlan plan = plan(request.index(), pit);
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
             RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId)
-                    + (settings.sliceQueueEnabled() ? " (slices shared through the slice queue)" : ""));
+                    + (settings.sliceQueueEnabled() ? SHARED_SUBJECT : ""));
             return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
                     started, total, pit, run, null, settings.compression(), settings.sliceQueueEnabled(), -1,
                     Dump.Cuts.of(settings));
@@ -350,7 +352,7 @@ public final class OpenSearchDumps {
         }
         compression.requireAvailable();
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix)
-                + (shared ? " (slices shared through the slice queue)" : "") + " (resumed)");
+                + (shared ? SHARED_SUBJECT : "") + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
                 Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression, shared, -1,
                 shared ? Dump.Cuts.of(c, settings) : Dump.Cuts.of(settings));
