@@ -69,6 +69,32 @@ public final class Dump {
                          long filtered, long deadLettered, String deadLettersKey) {
     }
 
+    /**
+     * The hits a checkpoint accounts for, as {@link #checkpoint()} writes them for the dump and for each part:
+     * documents written, and hits the transform filtered or dead-lettered. A resume sums them over the parts it keeps.
+     */
+    record Totals(long documents, long filtered, long deadLettered) {
+        static final Totals NONE = new Totals(0, 0, 0);
+
+        /** A checkpoint's totals, or one part's counts (a count not written is 0). */
+        static Totals of(JsonNode checkpointOrPart) {
+            return new Totals(checkpointOrPart.path("documents").asLong(), checkpointOrPart.path("filtered").asLong(),
+                    checkpointOrPart.path("deadLettered").asLong());
+        }
+
+        Totals plus(JsonNode part) {
+            Totals p = of(part);
+            return new Totals(documents + p.documents, filtered + p.filtered, deadLettered + p.deadLettered);
+        }
+
+        /** Writes them as the checkpoint's totals. */
+        void setIn(ObjectNode checkpoint) {
+            checkpoint.put("documents", documents);
+            checkpoint.put("filtered", filtered);
+            checkpoint.put("deadLettered", deadLettered);
+        }
+    }
+
     private static final class SliceState {
         byte[] committedSort;
         boolean readerFinished;

@@ -41,6 +41,8 @@ public final class OpenSearchDumps {
     private static final Logger LOG = LoggerFactory.getLogger(OpenSearchDumps.class);
     public static final String DUMP_PROPERTY = "ferryDump";
     private static final String PIPELINE = Pipeline.OPENSEARCH_TO_S3.id();
+    /** The end of a shared dump's run subject (slice-queue-enabled), whether it begins or resumes. */
+    private static final String SHARED_SUBJECT = " (slices shared through the slice queue)";
     private static final DateTimeFormatter DUMP_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     /** The dump's transform stage: applies the route opensearch-to-s3-transform to one batch of hits. */
@@ -159,7 +161,8 @@ public final class OpenSearchDumps {
         writeCheckpoint(dump);
         if (dump.resumed && !dump.shared) {
             // (a shared dump's replicas may be storing parts right now: its strays are removed once every slice is in)
-            removePartsNotInTheCheckpoint(dump);
+            removePartsNotInTheCheckpoint(dump, storedParts(dump), "not in the checkpoint the dump resumes from:"
+                    + " stored after it, left unfinished, or of a slice read again; its documents are read again");
         }
         LOG.info("dump {} of {} {}: {} documents in the snapshot, {} already dumped, to {}", dump.dumpId, dump.index,
                 dump.resumed ? "resumed" : "started", dump.documentsAtSnapshot, dump.documentsDumped(),
@@ -180,7 +183,7 @@ public final class OpenSearchDumps {
             ReadPlan plan = plan(request.index(), pit);
             LOG.info("dump {} of {}: sort {}, {} slice(s) ({})", dumpId, request.index(), plan.sort(), plan.slices(), plan.why());
             RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(folder + dumpId)
-                    + (settings.sliceQueueEnabled() ? " (slices shared through the slice queue)" : ""));
+                    + (settings.sliceQueueEnabled() ? SHARED_SUBJECT : ""));
             return new Dump(dumpId, request.index(), request.query(), plan.sort(), plan.slices(), folder + dumpId + "/",
                     started, total, pit, run, null, settings.compression(), settings.sliceQueueEnabled(), -1,
                     Dump.Cuts.of(settings));
@@ -349,7 +352,7 @@ public final class OpenSearchDumps {
         }
         compression.requireAvailable();
         RunAccount run = runs.begin(PIPELINE, request.index() + " -> " + destination.locate(prefix)
-                + (shared ? " (slices shared through the slice queue)" : "") + " (resumed)");
+                + (shared ? SHARED_SUBJECT : "") + " (resumed)");
         Dump dump = new Dump(dumpId, request.index(), request.query(), sort, slices, prefix,
                 Instant.parse(c.path("startedAt").asText()), atSnapshot, pit, run, c, compression, shared, -1,
                 shared ? Dump.Cuts.of(c, settings) : Dump.Cuts.of(settings));
@@ -361,23 +364,27 @@ public final class OpenSearchDumps {
         return dump;
     }
 
+    /** The dump folder's parts as listed, and anything unfinished a crash left there ({@link DumpDestination#parts}). */
+    List<String> storedParts(Dump dump) {
+        return retrying("list " + destination.locate(dump.keyPrefix), dump, () -> destination.parts(dump.keyPrefix));
+    }
+
     /**
-     * Parts in the dump's folder that its checkpoint does not hold are read again: they were uploaded after the
-     * last checkpoint (their position was never recorded), belong to a slice read again from its start on a new
-     * point in time, or were left unfinished by a crash. Removing them first means no document lands in two parts.
-     * Parts the checkpoint holds are kept.
+     * Removes the parts of {@code stored} (the dump's folder as listed) that its checkpoint does not hold, logging
+     * each with {@code why}. On a resume they are read again: they were uploaded after the last checkpoint (their
+     * position was never recorded), belong to a slice read again from its start on a new point in time, or were left
+     * unfinished by a crash; removing them first means no document lands in two parts. Before a shared dump's
+     * manifest they are parts no slice's checkpoint names. Parts the checkpoint holds are kept.
      */
-    void removePartsNotInTheCheckpoint(Dump dump) {
-        List<String> keep = dump.committedKeys();
-        for (String key : retrying("list " + destination.locate(dump.keyPrefix), dump,
-                () -> destination.parts(dump.keyPrefix))) {
+    void removePartsNotInTheCheckpoint(Dump dump, List<String> stored, String why) {
+        java.util.Set<String> keep = new java.util.HashSet<>(dump.committedKeys());
+        for (String key : stored) {
             if (!keep.contains(key)) {
                 retrying("delete " + destination.locate(key), dump, () -> {
                     destination.delete(key);
                     return null;
                 });
-                LOG.info("dump {}: removed {} (not in the checkpoint the dump resumes from: stored after it, left"
-                        + " unfinished, or of a slice read again; its documents are read again)", dump.dumpId, key);
+                LOG.info("dump {}: removed {} ({})", dump.dumpId, key, why);
             }
         }
     }
@@ -406,28 +413,22 @@ public final class OpenSearchDumps {
             }
         }
         com.fasterxml.jackson.databind.node.ArrayNode kept = DumpStore.mapper().createArrayNode();
-        long documents = 0;
-        long filtered = 0;
-        long deadLettered = 0;
+        Dump.Totals totals = Dump.Totals.NONE;
         for (JsonNode part : c.path("parts")) {
             if (done.contains(part.path("slice").asInt())) {
                 kept.add(part);
-                documents += part.path("documents").asLong();
-                filtered += part.path("filtered").asLong();
-                deadLettered += part.path("deadLettered").asLong();
+                totals = totals.plus(part);
             }
         }
         c.set("parts", kept);
-        c.put("documents", documents);
-        c.put("filtered", filtered);
-        c.put("deadLettered", deadLettered);
+        totals.setIn(c);
         for (JsonNode p : c.path("slicePositions")) {
             if (!p.path("done").asBoolean()) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) p).putNull("searchAfter");
             }
         }
         LOG.info("dump {}: its point in time expired; finished slices {} kept ({} documents), the other slices are read"
-                + " again from their start on a new point in time", prefix, done, documents);
+                + " again from their start on a new point in time", prefix, done, totals.documents());
         return c;
     }
 
@@ -616,19 +617,7 @@ public final class OpenSearchDumps {
         if (dump.firstCause() != null) {
             reason = reason(dump.firstCause()); // not a slice that stopped only because another one failed
         }
-        dump.markFailed();
-        try {
-            long bound = settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000;
-            if (!dump.awaitIdle(bound)) {
-                LOG.warn("dump {}: reads or uploads still running {} ms after it failed", dump.dumpId, bound);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (dump) {
-            dump.released = true;
-        }
-        release(dump);
+        stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000);
         String where;
         if (dump.checkpointWritten) {
             where = "stopped with " + dump.checkpointedParts() + " parts holding " + dump.checkpointedDocuments() + " of "
@@ -641,6 +630,27 @@ public final class OpenSearchDumps {
                     : "failed before its first checkpoint; the next dump of " + dump.index + " starts over";
         }
         return runs.fail(dump.run, reason + " (no manifest written; " + where + ")");
+    }
+
+    /**
+     * Stops a failed dump, or one replica's reading of a slice, and releases it: no more parts are read or uploaded;
+     * waits up to {@code idleBoundMs} until the reads and uploads under way have ended (a warning when they have not),
+     * so a resume never races a late upload; then no checkpoint is written any more, and its claim and spool go.
+     */
+    void stopAndRelease(Dump dump, long idleBoundMs) {
+        dump.markFailed();
+        try {
+            if (!dump.awaitIdle(idleBoundMs)) {
+                LOG.warn("dump {}{}: reads or uploads still running {} ms after it failed", dump.dumpId,
+                        dump.onlySlice < 0 ? "" : " slice " + dump.onlySlice, idleBoundMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (dump) {
+            dump.released = true;
+        }
+        release(dump);
     }
 
     /**
@@ -667,7 +677,7 @@ public final class OpenSearchDumps {
         if (dump.onlySlice < 0) {
             progress.ended(dump); // (a slice read here is not in the progress: the dump's leader shows it)
         }
-        cleanSpool(dump);
+        deleteSpool(name -> name.startsWith(dump.spoolName() + "-")); // what this dump or slice reading spooled
     }
 
     private static String folderOf(Dump dump) {
@@ -687,11 +697,12 @@ public final class OpenSearchDumps {
         }
     }
 
-    private void cleanSpool(Dump dump) {
+    /** Deletes the spool files whose file names match. */
+    void deleteSpool(java.util.function.Predicate<String> fileName) {
         try (Stream<Path> files = Files.list(settings.spoolDir())) {
-            files.filter(f -> f.getFileName().toString().startsWith(dump.spoolName() + "-")).forEach(PartWriter::deleteSpool);
+            files.filter(f -> fileName.test(f.getFileName().toString())).forEach(PartWriter::deleteSpool);
         } catch (IOException ignored) {
-            // no spool directory: nothing spooled
+            // no spool directory (yet): nothing spooled
         }
     }
 

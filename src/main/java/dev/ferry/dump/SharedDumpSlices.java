@@ -179,9 +179,7 @@ public final class SharedDumpSlices {
      * by a replica that died before it checkpointed them, or by a slice read again) are removed.
      */
     void checkPartsStored(Dump dump) {
-        List<String> stored = dumps.retrying("list " + destination.locate(dump.keyPrefix), dump,
-                () -> destination.parts(dump.keyPrefix));
-        Set<String> named = new HashSet<>(dump.committedKeys());
+        List<String> stored = dumps.storedParts(dump);
         Set<String> present = new HashSet<>(stored);
         for (Dump.CommittedPart p : dump.committedParts()) {
             boolean held = present.contains(p.key()) && dumps.retrying("check " + destination.locate(p.key()), dump,
@@ -202,16 +200,8 @@ public final class SharedDumpSlices {
                         + " reads slice " + p.slice() + " again from its start");
             }
         }
-        for (String key : stored) {
-            if (!named.contains(key)) {
-                dumps.retrying("delete " + destination.locate(key), dump, () -> {
-                    destination.delete(key);
-                    return null;
-                });
-                LOG.info("dump {}: removed {} (no slice's checkpoint names it: stored by a replica that stopped before"
-                        + " its checkpoint, or by a slice read again)", dump.dumpId, key);
-            }
-        }
+        dumps.removePartsNotInTheCheckpoint(dump, stored, "no slice's checkpoint names it: stored by a replica that"
+                + " stopped before its checkpoint, or by a slice read again");
     }
 
     /** After the manifest: the slices' checkpoints are clutter (a failure to delete one is only logged). */
@@ -234,9 +224,7 @@ public final class SharedDumpSlices {
     ObjectNode withFinishedSlices(String prefix, ObjectNode c) {
         int slices = c.path("slices").asInt();
         ArrayNode parts = c.withArray("parts");
-        long documents = c.path("documents").asLong();
-        long filtered = c.path("filtered").asLong();
-        long deadLettered = c.path("deadLettered").asLong();
+        Dump.Totals totals = Dump.Totals.of(c);
         for (JsonNode position : c.path("slicePositions")) {
             int slice = position.path("slice").asInt();
             if (position.path("done").asBoolean() || slice >= slices) {
@@ -249,16 +237,12 @@ public final class SharedDumpSlices {
             for (JsonNode p : sc.get().path("parts")) {
                 if (p.path("slice").asInt() == slice) {
                     parts.add(p);
-                    documents += p.path("documents").asLong();
-                    filtered += p.path("filtered").asLong();
-                    deadLettered += p.path("deadLettered").asLong();
+                    totals = totals.plus(p);
                 }
             }
             ((ObjectNode) position).put("done", true);
         }
-        c.put("documents", documents);
-        c.put("filtered", filtered);
-        c.put("deadLettered", deadLettered);
+        totals.setIn(c);
         return c;
     }
 
@@ -391,20 +375,7 @@ public final class SharedDumpSlices {
         Dump dump = exchange.getProperty(OpenSearchDumps.DUMP_PROPERTY, Dump.class);
         if (dump != null) {
             String reason = OpenSearchDumps.reason(dump.firstCause() != null ? dump.firstCause() : cause);
-            dump.markFailed();
-            try {
-                long bound = settings.requestTimeoutSeconds() * 1000L + 30_000;
-                if (!dump.awaitIdle(bound)) {
-                    LOG.warn("dump {} slice {}: reads or uploads still running {} ms after it failed", dump.dumpId,
-                            dump.onlySlice, bound);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (dump) {
-                dump.released = true;
-            }
-            dumps.release(dump);
+            dumps.stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + 30_000);
             READINGS.remove(dump.spoolName());
             runs.fail(dump.run, reason + " (slice " + dump.onlySlice + " of dump " + dump.dumpId + ": its checkpoint holds "
                     + dump.checkpointedParts() + " parts; the slice's message comes back after its visibility timeout, and"
@@ -419,14 +390,7 @@ public final class SharedDumpSlices {
     /** Removes the spool files of this dump's slice readings that are not under way in this JVM. */
     void removeSpoolOfEndedReadings(String dumpId) {
         String prefix = dumpId + ".slice-";
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(settings.spoolDir())) {
-            files.filter(f -> {
-                String name = f.getFileName().toString();
-                return name.startsWith(prefix) && READINGS.stream().noneMatch(r -> name.startsWith(r + "-"));
-            }).forEach(PartWriter::deleteSpool);
-        } catch (IOException e) {
-            // no spool directory yet: nothing spooled
-        }
+        dumps.deleteSpool(name -> name.startsWith(prefix) && READINGS.stream().noneMatch(r -> name.startsWith(r + "-")));
     }
 
     private Dump.SliceJob nothingToRead(Exchange exchange) {
