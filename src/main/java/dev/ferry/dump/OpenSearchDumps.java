@@ -617,7 +617,7 @@ public final class OpenSearchDumps {
         if (dump.firstCause() != null) {
             reason = reason(dump.firstCause()); // not a slice that stopped only because another one failed
         }
-        stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000);
+        stopAndRelease(dump);
         String where;
         if (dump.checkpointWritten) {
             where = "stopped with " + dump.checkpointedParts() + " parts holding " + dump.checkpointedDocuments() + " of "
@@ -634,10 +634,12 @@ public final class OpenSearchDumps {
 
     /**
      * Stops a failed dump, or one replica's reading of a slice, and releases it: no more parts are read or uploaded;
-     * waits up to {@code idleBoundMs} until the reads and uploads under way have ended (a warning when they have not),
-     * so a resume never races a late upload; then no checkpoint is written any more, and its claim and spool go.
+     * waits until the reads and uploads under way have ended (bounded by one request's timeout and the longest
+     * backoff between its retries; a warning when they have not), so a resume never races a late upload; then no
+     * checkpoint is written any more, and its claim and spool go.
      */
-    void stopAndRelease(Dump dump, long idleBoundMs) {
+    void stopAndRelease(Dump dump) {
+        long idleBoundMs = settings.requestTimeoutSeconds() * 1000L + backoff.maxDelayMs() + 30_000;
         dump.markFailed();
         try {
             if (!dump.awaitIdle(idleBoundMs)) {

@@ -375,7 +375,7 @@ public final class SharedDumpSlices {
         Dump dump = exchange.getProperty(OpenSearchDumps.DUMP_PROPERTY, Dump.class);
         if (dump != null) {
             String reason = OpenSearchDumps.reason(dump.firstCause() != null ? dump.firstCause() : cause);
-            dumps.stopAndRelease(dump, settings.requestTimeoutSeconds() * 1000L + 30_000);
+            dumps.stopAndRelease(dump);
             READINGS.remove(dump.spoolName());
             runs.fail(dump.run, reason + " (slice " + dump.onlySlice + " of dump " + dump.dumpId + ": its checkpoint holds "
                     + dump.checkpointedParts() + " parts; the slice's message comes back after its visibility timeout, and"
