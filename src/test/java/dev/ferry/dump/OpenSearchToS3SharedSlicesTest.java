@@ -5,12 +5,14 @@ import dev.ferry.accounting.RunAccount;
 import dev.ferry.accounting.Runs;
 import dev.ferry.config.DumpPartMetadata;
 import dev.ferry.embedded.EmbeddedServices;
+import dev.ferry.embedded.FaultProxy;
 import dev.ferry.embedded.SqsServer;
 import dev.ferry.testing.FerryUnderTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -303,6 +305,104 @@ class OpenSearchToS3SharedSlicesTest {
             assertThat(tampered).hasSize(2).allSatisfy(r -> assertThat(r.subject()).doesNotEndWith("(resumed)"));
             assertThat(tampered.get(1).read()).isEqualTo(tampered.get(0).read()).isEqualTo(total - kept);
             await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+        }
+        assertThat(sqs.depth(sqs.client().getQueueUrl(b -> b.queueName(queueName + "-redrive")).queueUrl())).isZero();
+        assertThat(f.openPits()).as("the dump's point in time is closed").isZero();
+    }
+
+    /**
+     * The connection of a replica reading a slice is cut (OpenSearch behind a proxy that resets every connection,
+     * for longer than the replica's retries): the slice's run fails naming the host, its checkpoint stays, and its
+     * message is not deleted: it comes back after the visibility timeout, the replica (the proxy healed) resumes the
+     * slice from its checkpoint, and the dump completes with every document once; nothing goes to the redrive queue.
+     */
+    @Test
+    void aReplicasConnectionCutMidSliceFailsTheSliceAndItsMessageComesBack() throws Exception {
+        SqsServer sqs = EmbeddedServices.shared().sqs();
+        DumpFixture f = new DumpFixture("shared-cut");
+        int total = f.seed(6_000);
+        String queueName = "slices-" + UUID.randomUUID();
+        String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
+        try (FaultProxy openSearch = new FaultProxy(java.net.URI.create(f.openSearch.url()))) {
+            Map<String, String> settings = quickToClose(settings(f, sqs, queue, work.resolve("a")));
+            settings.put("ferry.opensearch.hosts", openSearch.hostAddress());
+            // one replica, the leader, reads the slices one after the other, all through the proxy
+            try (FerryUnderTest replica = FerryUnderTest.start(settings)) {
+                CompletableFuture<RunAccount> dump = OpenSearchToS3Test.dumpAsync(replica, f.index);
+                String[] folder = new String[1];
+                // cut once two slices are done and the last one has stored parts: then only its reading is hit
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                    List<String> folders = f.dumpFolders("dumps");
+                    folder[0] = folders.isEmpty() ? null : folders.get(0);
+                    return folder[0] != null && finishedSlices(f, folder[0]).size() == 2
+                            && unfinishedSliceWithParts(f, folder[0]);
+                });
+                openSearch.breakConnections();
+                Runs runs = replica.bean("runs", Runs.class);
+                await().atMost(Duration.ofMinutes(1)).until(() -> !sliceRuns(replica).stream()
+                        .filter(r -> r.status() == RunAccount.Status.FAILED).toList().isEmpty() || dump.isDone());
+                openSearch.restore();
+                java.time.Instant failedAt = java.time.Instant.now();
+
+                List<RunAccount> failedRuns = sliceRuns(replica).stream()
+                        .filter(r -> r.status() == RunAccount.Status.FAILED).toList();
+                assertThat(failedRuns).as("the cut slice's run (cut after it finished? %s)", sliceRuns(replica))
+                        .singleElement().satisfies(r -> assertThat(r.failure())
+                                .contains("OpenSearch " + openSearch.hostAddress()).contains("failed: ")
+                                .containsPattern("(?i)reset|closed|EOF|broken pipe").contains("still failing after")
+                                .contains("comes back after its visibility timeout"));
+                assertThat(openSearch.broken()).as("connections reset").isPositive();
+                RunAccount cut = failedRuns.get(0);
+                int slice = Integer.parseInt(cut.subject().replaceAll(".* slice (\\d+) of 3 .*", "$1"));
+                assertThat(cut.failure()).contains("(slice " + slice + " of dump ");
+                // its checkpoint stays, unfinished, with the parts stored before the cut
+                JsonNode kept = f.json(folder[0] + DumpDestination.sliceCheckpoint(slice));
+                assertThat(Dump.sliceDone(kept, slice)).isFalse();
+                assertThat(kept.path("parts")).isNotEmpty();
+                long keptDocuments = kept.path("documents").asLong();
+                Map<String, String> keptParts = new java.util.LinkedHashMap<>();
+                for (JsonNode p : kept.path("parts")) {
+                    String key = p.path("key").asText();
+                    keptParts.put(key, f.client().headObject(b -> b.bucket(f.bucket).key(key)).eTag());
+                }
+                // its message is not deleted: held invisible until its visibility timeout, then read again
+                Map<QueueAttributeName, String> attributes = sqs.client().getQueueAttributes(b -> b.queueUrl(queue)
+                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+                assertThat(attributes).containsEntry(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")
+                        .containsEntry(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "1");
+                assertThat(dump).isNotDone();
+
+                RunAccount run = dump.get(2, TimeUnit.MINUTES);
+
+                assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                f.assertHoldsEveryDocumentOnce(folder[0], total);
+                List<RunAccount> ofSlice = sliceRuns(replica).stream()
+                        .filter(r -> r.subject().contains(" slice " + slice + " of 3 ")).toList();
+                assertThat(ofSlice).hasSize(2);
+                RunAccount again = ofSlice.get(1);
+                assertThat(again.status()).as(again.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(again.subject()).as("resumed from its checkpoint").endsWith("(resumed)");
+                assertThat(again.started()).as("read again once its message came back")
+                        .isAfter(failedAt.plusSeconds(2));
+                // the resume read only what the checkpoint did not hold, and left its parts as they were
+                JsonNode manifest = f.json(folder[0] + "manifest.json");
+                long inSlice = 0;
+                for (JsonNode p : manifest.path("parts")) {
+                    if (p.path("key").asText().startsWith(folder[0] + "part-" + (slice + 1))) {
+                        inSlice += p.path("documents").asLong();
+                    }
+                }
+                assertThat(again.read()).isEqualTo(again.written()).isEqualTo(inSlice - keptDocuments).isPositive();
+                for (Map.Entry<String, String> p : keptParts.entrySet()) {
+                    assertThat(f.client().headObject(b -> b.bucket(f.bucket).key(p.getKey())).eTag())
+                            .as("part %s kept as it was", p.getKey()).isEqualTo(p.getValue());
+                }
+                assertThat(sliceRuns(replica)).hasSize(4).filteredOn(r -> r.status() == RunAccount.Status.SUCCEEDED)
+                        .hasSize(3);
+                assertThat(runs.finished()).filteredOn(r -> r.status() == RunAccount.Status.FAILED).containsExactly(cut);
+                await().atMost(Duration.ofSeconds(30)).until(() -> sqs.depth(queue) == 0);
+            }
         }
         assertThat(sqs.depth(sqs.client().getQueueUrl(b -> b.queueName(queueName + "-redrive")).queueUrl())).isZero();
         assertThat(f.openPits()).as("the dump's point in time is closed").isZero();
