@@ -320,7 +320,8 @@ class OpenSearchToS3SharedSlicesTest {
     void aReplicasConnectionCutMidSliceFailsTheSliceAndItsMessageComesBack() throws Exception {
         SqsServer sqs = EmbeddedServices.shared().sqs();
         DumpFixture f = new DumpFixture("shared-cut");
-        int total = f.seed(6_000);
+        // enough for the last slice to take a second or more: the cut falls inside it, after its first parts
+        int total = f.seed(9_000);
         String queueName = "slices-" + UUID.randomUUID();
         String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
         try (FaultProxy openSearch = new FaultProxy(java.net.URI.create(f.openSearch.url()))) {
