@@ -59,6 +59,7 @@ public record OpenSearchToS3Settings(String index, String query, DumpDestination
                 "an SQS queue URL (a standard queue) such as https://sqs.us-east-1.amazonaws.com/123456789012/ferry-dump-slices");
         v.require(PREFIX + "slice-queue-consumers", s -> between(s, 1, 64), "a whole number from 1 to 64");
         v.require(PREFIX + "slice-queue-visibility-seconds", s -> between(s, 10, 43_200), "seconds, 10 to 43200 (12 h)");
+        v.require(PREFIX + "slice-queue-wait-seconds", s -> between(s, 0, 20), "seconds, 0 to 20 (SQS long polling)");
         v.require(PREFIX + "slice-stall-minutes", s -> between(s, 1, 10_080), "minutes, 1 to 10080 (a week)");
     }
 

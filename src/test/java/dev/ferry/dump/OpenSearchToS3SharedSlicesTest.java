@@ -54,6 +54,11 @@ class OpenSearchToS3SharedSlicesTest {
         otherSettings.put("ferry.opensearch-to-s3.compression-level", "6");
         try (FerryUnderTest leader = FerryUnderTest.start(settings);
              FerryUnderTest other = FerryUnderTest.start(otherSettings)) {
+            // a consumer asks for the next slice as soon as it is done with one (delay 0 would be Camel's 500 ms)
+            org.apache.camel.support.ScheduledPollConsumer consumer = (org.apache.camel.support.ScheduledPollConsumer)
+                    other.camelContext().getRoute("opensearch-to-s3-read-queued-slice").getConsumer();
+            assertThat(consumer.isGreedy()).isTrue();
+            assertThat(consumer.getDelay()).isBetween(1L, 1000L);
             // the leader only waits: the other replica reads every slice
             leader.camelContext().getRouteController().stopRoute("opensearch-to-s3-read-queued-slice");
             RunAccount run = OpenSearchToS3Test.dump(leader, f.index);
@@ -410,8 +415,8 @@ class OpenSearchToS3SharedSlicesTest {
     }
 
     /**
-     * Closing a replica need not wait for its slice-queue consumer's long poll (20 s) to end: by then the test's
-     * queue holds nothing for it.
+     * Closing a replica need not wait for its slice-queue consumer's long poll (1 s here) or anything else to end: by
+     * then the test's queue holds nothing for it.
      */
     private static Map<String, String> quickToClose(Map<String, String> settings) {
         settings.put("camel.main.shutdown-timeout", "1");
@@ -496,6 +501,7 @@ class OpenSearchToS3SharedSlicesTest {
         s.put("ferry.opensearch-to-s3.slice-queue-enabled", "true");
         s.put("ferry.opensearch-to-s3.slice-queue-url", queueUrl);
         s.put("ferry.opensearch-to-s3.slice-queue-visibility-seconds", Integer.toString(VISIBILITY_SECONDS));
+        s.put("ferry.opensearch-to-s3.slice-queue-wait-seconds", "1"); // a stopped route or replica waits 1 s, not 20
         return s;
     }
 }

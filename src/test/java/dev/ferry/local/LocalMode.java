@@ -192,6 +192,7 @@ public final class LocalMode {
             o.putAll(sqs.ferrySettings());
             o.put("ferry.opensearch-to-s3.slice-queue-enabled", "true");
             o.put("ferry.opensearch-to-s3.slice-queue-url", sqs.createQueue("ferry-demo-dump-slices", 60, 5));
+            o.put("ferry.opensearch-to-s3.slice-queue-wait-seconds", "2"); // Ctrl-C stops the replicas quickly
         }
         out.println(replicas + " replicas: one leader per pipeline (lock files in target/local-data/cluster)"
                 + (o.containsKey("ferry.s3-to-opensearch.queue-url") ? "; s3-to-opensearch through the SQS queue "
