@@ -7,7 +7,8 @@
 # message, as S3 would send it. Peak RSS: the largest replica's. Every index must end with exactly RECORDS documents.
 # The CPU the replicas and the OpenSearch node used while measured is logged and written in the RESULTS.md line, to
 # show where the 2 cores went.
-# BENCH_RECORDS overrides the count; FERRY_BENCH_ENV adds settings (KEY=VALUE ...) to every replica.
+# BENCH_RECORDS overrides the count; FERRY_BENCH_ENV adds settings (KEY=VALUE ...) to every replica;
+# FERRY_BENCH_JAVA_OPTS replaces their JAVA_OPTS (-Xmx256m).
 # The issue's target is overhead, not speed-up, on this 2-core machine where OpenSearch is the ceiling: 1 replica
 # through the queue at least 0.9x the docs/s of listing mode, 3 replicas no slower than 1.
 set -euo pipefail
@@ -64,7 +65,7 @@ replicas() {
   env_common+=("${extra[@]}")
   for ((i = 0; i < n; i++)); do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    env "${env_common[@]}" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS=-Xmx256m \
+    env "${env_common[@]}" FERRY_MANAGEMENT_PORT="$port" CAMEL_MANAGEMENT_HOST=127.0.0.1 JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" \
       /usr/bin/time -v -o "$BENCH_WORK/time-$case-$i.txt" target/ferry/bin/ferry > "$BENCH_WORK/ferry-$case-$i.log" 2>&1 &
     pids+=($!); ports+=("$port")
   done
@@ -134,7 +135,7 @@ for round in 1 2; do
 done
 
 bench_write_results "$PIPELINE"
-bench_finish "$PIPELINE" "$(python3 - "bench/results/$PIPELINE.json" "$RECORDS" "$BENCH_WORK/$PIPELINE-cpu.jsonl" <<'PY'
+bench_finish "$PIPELINE" "$(python3 - "bench/results/$PIPELINE.json" "$RECORDS" "$BENCH_WORK/$PIPELINE-cpu.jsonl" "${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" <<'PY'
 import datetime, json, sys
 runs = {r["case"]: r for r in json.load(open(sys.argv[1]))["runs"]}
 n = int(sys.argv[2])
@@ -150,6 +151,6 @@ print(f"| {datetime.date.today()} | s3-to-opensearch-replicas | {n:,} docs of ~5
       f" | listing, 1 replica {rate(l)}; queue: 1 replica {rate(q1)} ({l['seconds'] / q1['seconds']:.2f}x listing's docs/s,"
       f" target >= 0.9), 2 replicas {rate(q2)}, 3 replicas {rate(q3)} ({q1['seconds'] / q3['seconds']:.2f}x 1 replica's,"
       f" target >= 1.0); CPU while measured (fastest round): {used} | - |"
-      f" largest replica {max(r['peak_rss_mb'] for r in (l, q1, q2, q3))} MB (-Xmx256m) |")
+      f" largest replica {max(r['peak_rss_mb'] for r in (l, q1, q2, q3))} MB ({sys.argv[4]}) |")
 PY
 )"
