@@ -54,15 +54,21 @@ class DirToS3KillTest {
         assertThat(atKill).as("killed mid-sync: %s", Files.readString(log)).isBetween(40, FILES - 1);
         assertThat(Files.readString(log)).contains("run started pipeline=dir-to-s3").doesNotContain("run summary")
                 .doesNotContain(f.s3.secretKey());
+        // the objects stored whole: the upload the kill cut short can leave an object that is not the file, which
+        // the rerun must upload again (CI once saw 42 objects listed after the kill; the rerun found 41 of the
+        // file's size, all equal by their ferry-sha256, and uploaded the 42nd again)
+        Map<String, String> stored = f.bucketBySha256();
+        long whole = stored.entrySet().stream().filter(e -> e.getValue().equals(expected.get(e.getKey()))).count();
+        assertThat(whole).isGreaterThanOrEqualTo(atKill - 1L); // at most the one upload in flight (parallel-uploads 1)
 
         try (FerryUnderTest rerun = FerryUnderTest.start(f.settings())) {
             RunAccount run = DirToS3Fixture.sync(rerun);
             assertThat(run.status()).as(run.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
             assertThat(run.read()).isEqualTo(FILES);
             assertThat(run.written() + run.duplicate()).isEqualTo(FILES);
-            // what was up before the kill is recognised by content (its ferry-sha256), not uploaded again
-            assertThat(run.duplicate()).isGreaterThanOrEqualTo(atKill);
-            assertThat(run.written()).isLessThanOrEqualTo(FILES - atKill);
+            // what was up whole before the kill is recognised by content (its ferry-sha256), not uploaded again
+            // (the upload in flight at the kill may have been stored whole only after the count above)
+            assertThat(run.duplicate()).isBetween(whole, whole + 1);
         }
         assertThat(f.bucketBySha256()).isEqualTo(expected);
     }
