@@ -26,7 +26,12 @@ bench_start_services s3 opensearch sqs
 check() { bench_os_check "$1" "$RECORDS"; }
 
 # CPU seconds (user + system, all threads) a process has used so far; where the 2 cores went in each case
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_s() { # <pid>...: their sum
+  local hz pid
+  hz=$(getconf CLK_TCK)
+  for pid in "$@"; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk -v hz="$hz" '{ t += $14 + $15 } END { printf "%.2f", t / hz }'
+}
 OPENSEARCH_PID=$(ss -ltnpH "sport = :${OPENSEARCH_HOST##*:}" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 
 bench_log "generating $RECORDS documents as 20 gzipped objects"
@@ -79,7 +84,7 @@ replicas() {
   done
   local ferry_pids=() cpu_before cpu_after os_before os_after
   for pid in "${pids[@]}"; do ferry_pids+=("$(pgrep -P "$pid" || echo "$pid")"); done
-  cpu_before=0; for pid in "${ferry_pids[@]}"; do cpu_before=$(python3 -c "print($cpu_before + $(cpu_s "$pid"))"); done
+  cpu_before=$(cpu_s "${ferry_pids[@]}")
   os_before=$(cpu_s "$OPENSEARCH_PID")
   start=$(date +%s.%N)
   for part in "$DATA"/parts/*.ndjson.gz; do
@@ -95,7 +100,7 @@ replicas() {
     done
     if (( accounted >= RECORDS )); then
       done_at=$(date +%s.%N)
-      cpu_after=0; for pid in "${ferry_pids[@]}"; do cpu_after=$(python3 -c "print($cpu_after + $(cpu_s "$pid"))"); done
+      cpu_after=$(cpu_s "${ferry_pids[@]}")
       os_after=$(cpu_s "$OPENSEARCH_PID")
       break
     fi
@@ -111,10 +116,11 @@ replicas() {
     rss=$(python3 -c "print(max($rss, $r))")
   done
   bench_record "$PIPELINE" ferry opensearch "$case" "$RECORDS" "$(python3 -c "print($done_at - $start)")" "$rss"
-  python3 -c "import json; print(json.dumps({'case': '$case', 'seconds': round($done_at - $start, 2),
-    'ferry_cpu_s': round($cpu_after - $cpu_before, 1), 'opensearch_cpu_s': round($os_after - $os_before, 1)}))" \
-    >> "$BENCH_WORK/$PIPELINE-cpu.jsonl"
-  bench_log "$case: CPU while measured: replicas $(python3 -c "print(round($cpu_after - $cpu_before, 1))") s, OpenSearch $(python3 -c "print(round($os_after - $os_before, 1))") s"
+  local used
+  used=$(python3 -c "import json; print(json.dumps({'case': '$case', 'seconds': round($done_at - $start, 2),
+    'ferry_cpu_s': round($cpu_after - $cpu_before, 1), 'opensearch_cpu_s': round($os_after - $os_before, 1)}))")
+  echo "$used" >> "$BENCH_WORK/$PIPELINE-cpu.jsonl"
+  bench_log "$case: CPU while measured: $used"
   check "$index"
 }
 
