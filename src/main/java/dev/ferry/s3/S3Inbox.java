@@ -45,16 +45,35 @@ public final class S3Inbox {
         this.processedPrefix = processedPrefix == null ? "" : processedPrefix;
     }
 
-    /** Keys waiting under the prefix, in listing order, fetched page by page as the caller iterates. */
+    /**
+     * Keys waiting under the prefix, in listing order, fetched page by page as the caller iterates; with them, a dump's
+     * {@code manifest.json} not marked done yet, for its restore check ({@link RestoreCheck}; not with done-action
+     * delete, which leaves nothing to check).
+     */
     public Iterator<String> pending() {
-        return pendingObjects().map(S3Object::key).iterator();
+        return listed().filter(o -> isInbox(o.key()) || isRestoreManifest(o.key()))
+                .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()))
+                .map(S3Object::key).iterator();
+    }
+
+    /**
+     * An opensearch-to-s3 dump's manifest in the inbox, by name ({@link RestoreCheck} reads it to know), when it is
+     * not data by key-suffixes (with key-suffixes that take .json, a manifest.json is read as data, as any key).
+     */
+    public boolean isRestoreManifest(String key) {
+        return doneAction != DoneAction.DELETE && key.startsWith(prefix) && !isData(key)
+                && (key.equals(prefix + RestoreCheck.MANIFEST) || key.endsWith('/' + RestoreCheck.MANIFEST))
+                && (doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix));
     }
 
     /** The objects waiting under the prefix (key, ETag, size), in listing order, page by page as consumed. */
     public java.util.stream.Stream<S3Object> pendingObjects() {
-        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
-                .filter(o -> isInbox(o.key()))
+        return listed().filter(o -> isInbox(o.key()))
                 .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()));
+    }
+
+    private java.util.stream.Stream<S3Object> listed() {
+        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream();
     }
 
     /** A data object under the prefix, not a folder marker, not a processed object (done-action move). */

@@ -36,6 +36,7 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
     @PropertyInject("ferry.s3-to-opensearch.s3-resume-attempts") int s3ResumeAttempts;
     @PropertyInject("ferry.s3-to-opensearch.retry-initial-delay-ms") long retryInitialDelayMs;
     @PropertyInject("ferry.s3-to-opensearch.retry-max-delay-ms") long retryMaxDelayMs;
+    @PropertyInject("ferry.s3-to-opensearch.restore-grace-seconds") long restoreGraceSeconds;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -57,6 +58,8 @@ public class S3ToOpenSearchBeans implements CamelConfiguration {
         context.getRegistry().bind("s3ToOpenSearchInbox", inbox);
         context.getRegistry().bind("s3ToOpenSearchGate", gate);
         context.getRegistry().bind("s3ToOpenSearchObjects", objects);
+        context.getRegistry().bind("s3ToOpenSearchRestores", new RestoreCheck(runs, s3, inbox,
+                java.time.Duration.ofSeconds(restoreGraceSeconds), java.time.Clock.systemUTC()));
         // fed by a queue (queue-enabled): the events' reader, and the SQS client the queue route's endpoint uses
         S3EventQueue queue = new S3EventQueue(s3, inbox, runs.metrics());
         context.addStartupListener((ctx, alreadyStarted) -> queue.register());

@@ -43,6 +43,7 @@ public final class S3ToOpenSearchSettings {
         v.require(PREFIX + "dead-letter-bucket", S3ToOpenSearchSettings::isBucket, "an S3 bucket name (3-63 of a-z 0-9 . -)");
         v.crossCheck(PREFIX + "dead-letter-bucket", (deadLetters, other) -> !deadLetters.equals(other.apply(PREFIX + "bucket")),
                 "a bucket other than " + PREFIX + "bucket (dead letters would be read as input)");
+        v.require(PREFIX + "restore-grace-seconds", s -> between(s, 0, 604_800), "seconds, 0 to 604800 (a week)");
         v.require(PREFIX + "poll-delay-ms", s -> between(s, 100, 86_400_000), "milliseconds, 100 to 86400000");
         v.require(PREFIX + "listing", S3ToOpenSearchSettings::isBoolean, "true or false");
         v.require(PREFIX + "queue-enabled", S3ToOpenSearchSettings::isBoolean, "true or false");

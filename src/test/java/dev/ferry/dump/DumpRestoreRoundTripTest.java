@@ -102,6 +102,15 @@ class DumpRestoreRoundTripTest {
                 assertThat(r.unreadable()).contains("not the part its dump wrote: " + (alteredDocuments - 1)
                         + " document(s) read, the dump wrote " + alteredDocuments + " (x-amz-meta-documents)");
             });
+            // and the dump's manifest, checked against the parts, fails the restore as a whole for the same part
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs.finished().stream()
+                    .anyMatch(r -> r.subject().equals(f.bucket + "/" + folder + "manifest.json")));
+            assertThat(runs.finished()).filteredOn(r -> r.subject().equals(f.bucket + "/" + folder + "manifest.json"))
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.status()).isEqualTo(RunAccount.Status.FAILED);
+                        assertThat(r.failure()).contains("1 part(s) not as the dump wrote them: "
+                                + altered.substring(folder.length()) + " is ");
+                    });
         }
         assertThat(f.s3.client().headObject(b -> b.bucket(deadLetters).key(altered)).metadata().get("ferry-reason"))
                 .startsWith("unreadable: not the part its dump wrote");
