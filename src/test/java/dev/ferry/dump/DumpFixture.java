@@ -97,6 +97,31 @@ public final class DumpFixture {
     }
 
     /**
+     * Settings that switch s3-to-opensearch on to restore what lies under {@code prefix} in this bucket into
+     * {@code index} (not the lines' own), moving restored objects under restored/, dead letters to the bucket
+     * {@code <bucket>-dl} (created here).
+     */
+    public Map<String, String> restoreSettings(String prefix, String index) {
+        String deadLetters = bucket + "-dl";
+        s3.client().createBucket(b -> b.bucket(deadLetters));
+        Map<String, String> settings = new HashMap<>();
+        settings.put("ferry.s3-to-opensearch.enabled", "true");
+        settings.put("ferry.opensearch.hosts", openSearch.hostAddress());
+        settings.put("ferry.s3.endpoint", s3.endpoint().toString());
+        settings.put("ferry.s3.path-style", "true");
+        settings.put("ferry.s3.access-key", s3.accessKey());
+        settings.put("ferry.s3.secret-key", s3.secretKey());
+        settings.put("ferry.s3-to-opensearch.bucket", bucket);
+        settings.put("ferry.s3-to-opensearch.prefix", prefix);
+        settings.put("ferry.s3-to-opensearch.processed-prefix", "restored/");
+        settings.put("ferry.s3-to-opensearch.dead-letter-bucket", deadLetters);
+        settings.put("ferry.s3-to-opensearch.index", index);
+        settings.put("ferry.s3-to-opensearch.index-from-line", "false");
+        settings.put("ferry.s3-to-opensearch.poll-delay-ms", "300");
+        return settings;
+    }
+
+    /**
      * The finished dump in this folder holds every seeded document exactly once: the manifest counts {@code total},
      * each part's bytes match its SHA-256, the parts' lines are the expected ones without a duplicate, and the folder
      * holds nothing but the manifest's parts and the manifest.

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,22 +51,9 @@ class DumpRestoreCheckTest {
         }
 
         String restored = f.index + "-restored";
-        f.client().createBucket(b -> b.bucket(f.bucket + "-dl"));
         f.http("PUT", "/" + restored, "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
                 + "\"mappings\":{\"dynamic\":false}}");
-        Map<String, String> settings = new HashMap<>();
-        settings.put("ferry.s3-to-opensearch.enabled", "true");
-        settings.put("ferry.opensearch.hosts", f.openSearch.hostAddress());
-        settings.put("ferry.s3.endpoint", f.s3.endpoint().toString());
-        settings.put("ferry.s3.path-style", "true");
-        settings.put("ferry.s3.access-key", f.s3.accessKey());
-        settings.put("ferry.s3.secret-key", f.s3.secretKey());
-        settings.put("ferry.s3-to-opensearch.bucket", f.bucket);
-        settings.put("ferry.s3-to-opensearch.prefix", "restore/");
-        settings.put("ferry.s3-to-opensearch.processed-prefix", "restored/");
-        settings.put("ferry.s3-to-opensearch.dead-letter-bucket", f.bucket + "-dl");
-        settings.put("ferry.s3-to-opensearch.index", restored);
-        settings.put("ferry.s3-to-opensearch.index-from-line", "false");
+        Map<String, String> settings = f.restoreSettings("restore/", restored);
         settings.put("ferry.s3-to-opensearch.poll-delay-ms", "200");
         settings.put("ferry.s3-to-opensearch.restore-grace-seconds", "0");
         String manifestSubject = f.bucket + "/restore/manifest.json";

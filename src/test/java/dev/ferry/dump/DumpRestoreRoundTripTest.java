@@ -19,7 +19,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -72,21 +71,7 @@ class DumpRestoreRoundTripTest {
         f.http("PUT", "/" + restored, "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0},"
                 + "\"mappings\":{\"dynamic\":false,\"properties\":{\"n\":{\"type\":\"long\"}}}}");
         String deadLetters = f.bucket + "-dl";
-        f.s3.client().createBucket(b -> b.bucket(deadLetters));
-        Map<String, String> settings = new HashMap<>();
-        settings.put("ferry.s3-to-opensearch.enabled", "true");
-        settings.put("ferry.opensearch.hosts", f.openSearch.hostAddress());
-        settings.put("ferry.s3.endpoint", f.s3.endpoint().toString());
-        settings.put("ferry.s3.path-style", "true");
-        settings.put("ferry.s3.access-key", f.s3.accessKey());
-        settings.put("ferry.s3.secret-key", f.s3.secretKey());
-        settings.put("ferry.s3-to-opensearch.bucket", f.bucket);
-        settings.put("ferry.s3-to-opensearch.prefix", folder);
-        settings.put("ferry.s3-to-opensearch.processed-prefix", "restored/");
-        settings.put("ferry.s3-to-opensearch.dead-letter-bucket", deadLetters);
-        settings.put("ferry.s3-to-opensearch.index", restored);
-        settings.put("ferry.s3-to-opensearch.index-from-line", "false");
-        settings.put("ferry.s3-to-opensearch.poll-delay-ms", "300");
+        Map<String, String> settings = f.restoreSettings(folder, restored);
         try (FerryUnderTest restorer = FerryUnderTest.start(settings)) {
             Runs runs = restorer.bean("runs", Runs.class);
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() ->
