@@ -122,6 +122,22 @@ bench_os_check() {
   curl -fs -XDELETE "$OPENSEARCH_URL/$1" >/dev/null
 }
 
+# bench_os_settle <index>: refresh, force-merge to one segment and wait until the node is idle: a node still merging a freshly loaded index
+# slows whichever tool runs first (issue #14: Ferry measured at 36.9 s mid-merge against 17.1 s).
+bench_os_settle() {
+  curl -fs -o /dev/null -XPOST "$OPENSEARCH_URL/$1/_refresh"
+  curl -fs -o /dev/null -XPOST "$OPENSEARCH_URL/$1/_forcemerge?max_num_segments=1"
+  local quiet=0
+  for _ in $(seq 1 120); do
+    local cpu; cpu=$(curl -fs "$OPENSEARCH_URL/_nodes/stats/process" | python3 -c \
+      'import json,sys; print(max(n["process"]["cpu"]["percent"] for n in json.load(sys.stdin)["nodes"].values()))')
+    if (( cpu < 5 )); then quiet=$((quiet + 1)); else quiet=0; fi
+    (( quiet >= 3 )) && { bench_log "$1: merged, node idle"; return; }
+    sleep 1
+  done
+  bench_log "$1: node still busy after 2 minutes; measuring anyway"
+}
+
 # bench_os_warm_up <chunks dir>: the pre-chunked _bulk bodies (written for index bench-curl) into a scratch index,
 # then deleted, so the first tool measured does not pay for the node's warm-up.
 bench_os_warm_up() {

@@ -25,23 +25,7 @@ load_index() { # load_index INDEX N
   local count; count=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchData os-count "$OPENSEARCH_URL" "$index")
   [[ "$count" == "$n" ]] || { bench_log "$index holds $count documents, expected $n"; exit 1; }
   bench_log "$index: $count documents"
-  settle "$index"
-}
-
-# Refresh, force-merge to one segment and wait until the node is idle: a node still merging a freshly loaded index
-# slows whichever tool runs first (issue #14: Ferry measured at 36.9 s mid-merge against 17.1 s).
-settle() { # settle INDEX
-  curl -fs -o /dev/null -XPOST "$OPENSEARCH_URL/$1/_refresh"
-  curl -fs -o /dev/null -XPOST "$OPENSEARCH_URL/$1/_forcemerge?max_num_segments=1"
-  local quiet=0
-  for _ in $(seq 1 120); do
-    local cpu; cpu=$(curl -fs "$OPENSEARCH_URL/_nodes/stats/process" | python3 -c \
-      'import json,sys; print(max(n["process"]["cpu"]["percent"] for n in json.load(sys.stdin)["nodes"].values()))')
-    if (( cpu < 5 )); then quiet=$((quiet + 1)); else quiet=0; fi
-    (( quiet >= 3 )) && { bench_log "$1: merged, node idle"; return; }
-    sleep 1
-  done
-  bench_log "$1: node still busy after 2 minutes; measuring anyway"
+  bench_os_settle "$index"
 }
 
 ferry_dump() { # ferry_dump INDEX N CASE [COMPRESSION]
