@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run dir-to-s3: mirror a directory of BENCH_FILES files (default 10,000, ~100 KB each, ~1 GB) to S3Proxy.
-#   Tools: Ferry one-shot (packaged, -Xmx256m) | aws s3 sync | rclone sync | rclone sync --checksum, each into its own
+#   Tools: Ferry one-shot (packaged, -Xmx128m: the heap dir-to-s3 is sized for, README "dir-to-s3") | aws s3 sync | rclone sync | rclone sync --checksum, each into its own
 #   bucket. Cases, one after another for every tool:
 #     first-upload         an empty bucket: every file goes up
 #     no-change            the same tree again: nothing should go up
@@ -58,7 +58,7 @@ run_tool() {
         FERRY_DIR_TO_S3_PARALLEL_UPLOADS="${BENCH_PARALLEL:-8}" \
         FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
         FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" FERRY_MANAGEMENT_PORT=0 CAMEL_MANAGEMENT_HOST=127.0.0.1 \
-        JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" bash -c "target/ferry/bin/ferry > $log 2>&1"
+        JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx128m}" bash -c "target/ferry/bin/ferry > $log 2>&1"
       grep -q "pipeline=dir-to-s3 .*status=SUCCEEDED" "$log" || { tail -40 "$log" >&2; bench_log "Ferry's sync failed"; exit 1; }
       uploaded=$(grep -o "pipeline=dir-to-s3 .*status=SUCCEEDED read=[0-9]* written=[0-9]*" "$log" | tail -1 | sed -E 's/.*written=//')
       # the sync's own time (its run summary's seconds=): what one sync costs a Ferry that runs on a schedule or watch
