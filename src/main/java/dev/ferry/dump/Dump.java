@@ -82,6 +82,11 @@ public final class Dump {
                     checkpointOrPart.path("deadLettered").asLong());
         }
 
+        /** Every hit they account for: written, filtered and dead-lettered. */
+        long hits() {
+            return documents + filtered + deadLettered;
+        }
+
         Totals plus(JsonNode part) {
             Totals p = of(part);
             return new Totals(documents + p.documents, filtered + p.filtered, deadLettered + p.deadLettered);

@@ -401,8 +401,7 @@ public final class OpenSearchDumps {
         long[] held = new long[slices];
         for (JsonNode part : c.path("parts")) {
             // the hits its parts account for: written, and dropped or dead-lettered by a transform
-            held[part.path("slice").asInt()] += part.path("documents").asLong() + part.path("filtered").asLong()
-                    + part.path("deadLettered").asLong();
+            held[part.path("slice").asInt()] += Dump.Totals.of(part).hits();
         }
         for (int slice : done) {
             long now = reader.count(pit, settings.keepAlive(), request.query(), slice, slices);
@@ -649,9 +648,6 @@ public final class OpenSearchDumps {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (dump) {
-            dump.released = true;
-        }
         release(dump);
     }
 
@@ -671,7 +667,11 @@ public final class OpenSearchDumps {
         return t.getMessage() == null ? SnapshotReader.describe(t) : t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
+    /** No checkpoint is written for the dump (or slice reading) any more; its claim, progress and spool go. */
     void release(Dump dump) {
+        synchronized (dump) {
+            dump.released = true;
+        }
         String folder = folderOf(dump);
         if (active.remove(folder, dump)) {
             claimed.remove(folder);

@@ -112,8 +112,7 @@ public final class SharedDumpSlices {
                                 dump.slices, c.get().path("documents").asLong(), c.get().path("parts").size());
                     }
                 } else {
-                    inProgress += c.get().path("documents").asLong() + c.get().path("filtered").asLong()
-                            + c.get().path("deadLettered").asLong() + c.get().path("parts").size();
+                    inProgress += Dump.Totals.of(c.get()).hits() + c.get().path("parts").size();
                     documentsInProgress += c.get().path("documents").asLong();
                 }
             }
@@ -353,9 +352,6 @@ public final class SharedDumpSlices {
             throw new IllegalStateException("slice " + job.slice() + " of dump " + dump.dumpId + " ended with parts not stored");
         }
         dumps.writeCheckpoint(dump);
-        synchronized (dump) {
-            dump.released = true;
-        }
         dumps.release(dump);
         READINGS.remove(dump.spoolName());
         RunAccount run = runs.finish(dump.run);
