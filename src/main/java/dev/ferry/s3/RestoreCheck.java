@@ -29,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the restore lacks that part's documents. So the dump's {@code manifest.json}, found under the prefix, is
  * checked against what is there: every part it lists must be restored (under the processed prefix with done-action
  * move, tagged with done-action tag), or still waiting to be; a part that is neither, once the manifest has been there
- * longer than the grace (a copy of the dump in progress), or a part whose size is not the size the manifest says,
- * fails the check's run loudly, naming the parts and their documents. A complete restore's run succeeds (one line
+ * longer than the grace (a copy of the dump in progress), a part whose size is not the size the manifest says, or one
+ * this pipeline does not read (its key-suffixes), fails the check's run loudly, naming the parts and their documents. A complete restore's run succeeds (one line
  * with the dump, its parts and documents), and the manifest is then marked done like a part, so it is not checked
  * again; while parts wait, the manifest waits too, and is checked again at the next listing.
  *
@@ -125,6 +125,8 @@ public final class RestoreCheck {
             if (there == null) {
                 missing.add(part.name() + " (" + part.documents() + " document(s))");
                 missingDocuments += part.documents();
+            } else if (!done && !inbox.isInbox(there.key())) {
+                differ.add(part.name() + " is not read by this pipeline (its key-suffixes)");
             } else if (part.bytes() >= 0 && there.size() != part.bytes()) {
                 differ.add(part.name() + " is " + there.size() + " byte(s), the manifest says " + part.bytes());
             } else if (!done) {
@@ -139,7 +141,7 @@ public final class RestoreCheck {
                     + (missing.isEmpty() ? "" : missing.size() + " of its " + listed.size() + " part(s) neither waiting under "
                     + bucket + '/' + folder + " nor restored, " + missingDocuments + " document(s) in all: "
                     + String.join(", ", missing) + (differ.isEmpty() ? "" : "; "))
-                    + (differ.isEmpty() ? "" : differ.size() + " part(s) not as the dump wrote them: " + String.join(", ", differ))
+                    + (differ.isEmpty() ? "" : differ.size() + " part(s) that cannot restore it: " + String.join(", ", differ))
                     + "; copy the dump's parts there again (the restore overwrites by id)";
             if (!reason.equals(reported.put(key, reason))) {
                 RunAccount run = runs.begin(PIPELINE, bucket + '/' + key);

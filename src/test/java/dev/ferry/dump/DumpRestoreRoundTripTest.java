@@ -93,7 +93,7 @@ class DumpRestoreRoundTripTest {
             assertThat(runs.finished()).filteredOn(r -> r.subject().equals(f.bucket + "/" + folder + "manifest.json"))
                     .singleElement().satisfies(r -> {
                         assertThat(r.status()).isEqualTo(RunAccount.Status.FAILED);
-                        assertThat(r.failure()).contains("1 part(s) not as the dump wrote them: "
+                        assertThat(r.failure()).contains("1 part(s) that cannot restore it: "
                                 + altered.substring(folder.length()) + " is ");
                     });
         }

@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The restore check's rules on a manifest and parts in S3 (S3Proxy), without a pipeline around it: a part not there
  * yet is waited for while the manifest is younger than the grace (a copy of the dump still on its way), and fails the
- * check after it; a part of another size than the manifest says fails it at once; a manifest.json that is not a
- * Ferry dump's is left alone. (Done-action tag is not tested here: S3Proxy's filesystem store answers 501 to tagging.)
+ * check after it; a part of another size than the manifest says, or one the pipeline does not read (key-suffixes),
+ * fails it at once; a manifest.json that is not a Ferry dump's is left alone. (Done-action tag is not tested here: S3Proxy's filesystem store answers 501 to tagging.)
  */
 class RestoreCheckTest {
 
@@ -78,7 +78,20 @@ class RestoreCheckTest {
         S3Inbox inbox = new S3Inbox(s3, bucket, "in/", "move", "done/", ".gz");
         assertThat(check(inbox, Instant.now())).isFalse();
         assertThat(runs.finished()).singleElement().satisfies(r -> assertThat(r.failure())
-                .contains("1 part(s) not as the dump wrote them: part-00002.ndjson.gz is 6 byte(s), the manifest says 7"));
+                .contains("1 part(s) that cannot restore it: part-00002.ndjson.gz is 6 byte(s), the manifest says 7"));
+    }
+
+    @Test
+    void aPartThePipelineDoesNotReadFailsTheCheckRatherThanWaitForever() {
+        String bucket = bucket("suffix");
+        put(bucket, "in/manifest.json", MANIFEST);
+        put(bucket, "in/part-00001.ndjson.gz", "12345");
+        put(bucket, "in/part-00002.ndjson.gz", "1234567");
+        S3Inbox inbox = new S3Inbox(s3, bucket, "in/", "move", "done/", ".zst");
+        assertThat(check(inbox, Instant.now())).isFalse();
+        assertThat(runs.finished()).singleElement().satisfies(r -> assertThat(r.failure())
+                .contains("2 part(s) that cannot restore it: part-00001.ndjson.gz is not read by this pipeline (its"
+                        + " key-suffixes), part-00002.ndjson.gz is not read by this pipeline"));
     }
 
     @Test
