@@ -142,7 +142,8 @@ public final class RestoreCheck {
                     + bucket + '/' + folder + " nor restored, " + missingDocuments + " document(s) in all: "
                     + String.join(", ", missing) + (differ.isEmpty() ? "" : "; "))
                     + (differ.isEmpty() ? "" : differ.size() + " part(s) that cannot restore it: " + String.join(", ", differ))
-                    + "; copy the dump's parts there again (the restore overwrites by id)";
+                    + "; until this is put right the index lacks those documents (a part copied there again is"
+                    + " restored by id, harmless for the parts restored already)";
             if (!reason.equals(reported.put(key, reason))) {
                 RunAccount run = runs.begin(PIPELINE, bucket + '/' + key);
                 runs.fail(run, reason);

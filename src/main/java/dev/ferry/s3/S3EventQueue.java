@@ -182,11 +182,12 @@ public final class S3EventQueue {
      * object's message is sent ({@link #enqueued}) it is not sent again while it stays in the listing, however long its
      * indexing takes; a listing that ends forgets the objects it no longer saw (done), so memory holds one entry per
      * object waiting. A message lost to the redrive queue is not sent again by this leader (the poison message is the
-     * operator's to look at); a new leader sends one for every object still waiting, once.
+     * operator's to look at); a new leader sends one for every object still waiting, once. A dump's manifest not done
+     * yet comes at every listing, for the route to check the restore ({@link RestoreCheck}), never as a message.
      */
     public Iterator<S3Object> unqueued() {
         Set<String> seen = new HashSet<>();
-        Iterator<S3Object> listed = inbox.pendingObjects().iterator();
+        Iterator<S3Object> listed = inbox.pendingObjectsAndManifests().iterator();
         return new Iterator<>() {
             private S3Object next;
 
@@ -195,7 +196,7 @@ public final class S3EventQueue {
                 while (next == null && listed.hasNext()) {
                     S3Object o = listed.next();
                     seen.add(o.key());
-                    if (!o.eTag().equals(enqueued.get(o.key()))) {
+                    if (inbox.isRestoreManifest(o.key()) || !o.eTag().equals(enqueued.get(o.key()))) {
                         next = o;
                     }
                 }
@@ -215,6 +216,11 @@ public final class S3EventQueue {
                 return o;
             }
         };
+    }
+
+    /** A dump's manifest in the leader's listing: the route checks the restore with it, and never sends it. */
+    public boolean isRestoreManifest(S3Object listed) {
+        return inbox.isRestoreManifest(listed.key());
     }
 
     /** The message S3 itself would send for a listed object (ObjectCreated:Put; the key URL-encoded as S3 does). */

@@ -51,9 +51,13 @@ public final class S3Inbox {
      * delete, which leaves nothing to check).
      */
     public Iterator<String> pending() {
+        return pendingObjectsAndManifests().map(S3Object::key).iterator();
+    }
+
+    /** The objects waiting under the prefix and the dumps' manifests not done yet, in listing order, page by page. */
+    public java.util.stream.Stream<S3Object> pendingObjectsAndManifests() {
         return listed().filter(o -> isInbox(o.key()) || isRestoreManifest(o.key()))
-                .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()))
-                .map(S3Object::key).iterator();
+                .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()));
     }
 
     /**

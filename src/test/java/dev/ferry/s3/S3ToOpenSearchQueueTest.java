@@ -159,7 +159,8 @@ class S3ToOpenSearchQueueTest {
 
     /**
      * A bucket without notifications: the leader (elected through a lock directory) lists it and sends each waiting
-     * object's message once, however long it waits; both replicas index from the queue.
+     * object's message once, however long it waits; both replicas index from the queue. A dump's manifest among the
+     * objects is never sent: the leader checks the restore against it, and its run succeeds once every part is done.
      */
     @Test
     void theLeadersListingFeedsTheQueueOnceForEachObject(@TempDir Path locks) throws Exception {
@@ -170,9 +171,16 @@ class S3ToOpenSearchQueueTest {
         String queue = sqs.createQueue(queueName, VISIBILITY_SECONDS, 3);
         int objects = 12;
         int perObject = 3000; // each takes several listings (poll-delay 300 ms) to index
+        // as a dump copied there to be restored: its manifest lists the objects, and the leader checks the restore
+        StringBuilder parts = new StringBuilder();
         for (int i = 0; i < objects; i++) {
-            f.put("incoming/listed-" + i + ".ndjson.gz", gzip(docs("l" + i, perObject)));
+            byte[] object = gzip(docs("l" + i, perObject));
+            f.put("incoming/listed-" + i + ".ndjson.gz", object);
+            parts.append(i == 0 ? "" : ",").append("{\"key\":\"dumps/x/d1/listed-").append(i).append(".ndjson.gz\",")
+                    .append("\"documents\":").append(perObject).append(",\"bytes\":").append(object.length).append('}');
         }
+        f.put("incoming/manifest.json", ("{\"format\":\"ferry-opensearch-dump/1\",\"dumpId\":\"d1\",\"index\":\"x\","
+                + "\"documents\":" + objects * perObject + ",\"parts\":[" + parts + "]}").getBytes(StandardCharsets.UTF_8));
         Map<String, String> settings = settings(f, sqs, queueName);
         settings.put("ferry.s3-to-opensearch.listing", "true");
         settings.put("ferry.cluster.service", "file");
@@ -181,7 +189,9 @@ class S3ToOpenSearchQueueTest {
         settings.put("ferry.s3-to-opensearch.bulk-max-docs", "500");
         try (FerryUnderTest a = FerryUnderTest.start(settings); FerryUnderTest b = FerryUnderTest.start(settings)) {
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> f.keys(f.bucket, "processed/").size() == objects && sqs.depth(queue) == 0);
+                    .until(() -> f.keys(f.bucket, "processed/").size() == objects + 1 && sqs.depth(queue) == 0);
+            assertThat(f.keys(f.bucket, "processed/")).as("the manifest too, once every part was restored")
+                    .contains("processed/manifest.json");
             assertThat(f.count(f.index)).isEqualTo((long) objects * perObject);
             Map<S3EventQueue.Outcome, Long> outcomes = new HashMap<>();
             Map<String, Integer> runsPerObject = new HashMap<>();
@@ -195,9 +205,11 @@ class S3ToOpenSearchQueueTest {
                     runsPerObject.merge(run.subject(), 1, Integer::sum);
                 }
             }
-            assertThat(outcomes.get(S3EventQueue.Outcome.ENQUEUED)).as("one message per object").isEqualTo(objects);
+            assertThat(outcomes.get(S3EventQueue.Outcome.ENQUEUED)).as("one message per object, none for the manifest")
+                    .isEqualTo(objects);
             assertThat(outcomes.get(S3EventQueue.Outcome.INDEXED)).isEqualTo(objects);
-            assertThat(runsPerObject).hasSize(objects).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1));
+            assertThat(runsPerObject).hasSize(objects + 1).allSatisfy((subject, n) -> assertThat(n).as(subject).isEqualTo(1))
+                    .containsKey(f.bucket + "/incoming/manifest.json");
         }
     }
 
