@@ -67,13 +67,7 @@ public final class S3Inbox {
     public boolean isRestoreManifest(String key) {
         return doneAction != DoneAction.DELETE && key.startsWith(prefix) && !isData(key)
                 && (key.equals(prefix + RestoreCheck.MANIFEST) || key.endsWith('/' + RestoreCheck.MANIFEST))
-                && (doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix));
-    }
-
-    /** The objects waiting under the prefix (key, ETag, size), in listing order, page by page as consumed. */
-    public java.util.stream.Stream<S3Object> pendingObjects() {
-        return listed().filter(o -> isInbox(o.key()))
-                .filter(o -> doneAction != DoneAction.TAG || !tagged(o.key()));
+                && !processed(key);
     }
 
     private java.util.stream.Stream<S3Object> listed() {
@@ -82,8 +76,12 @@ public final class S3Inbox {
 
     /** A data object under the prefix, not a folder marker, not a processed object (done-action move). */
     public boolean isInbox(String key) {
-        return key.startsWith(prefix) && !key.endsWith("/") && isData(key)
-                && (doneAction != DoneAction.MOVE || processedPrefix.isEmpty() || !key.startsWith(processedPrefix));
+        return key.startsWith(prefix) && !key.endsWith("/") && isData(key) && !processed(key);
+    }
+
+    /** Under the processed prefix (done-action move): a done object, never read again. */
+    private boolean processed(String key) {
+        return doneAction == DoneAction.MOVE && !processedPrefix.isEmpty() && key.startsWith(processedPrefix);
     }
 
     public DoneAction doneAction() {
