@@ -12,7 +12,6 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +29,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,16 +83,12 @@ public final class DirSync {
         this.multipart = new MultipartFileUpload(s3, settings.multipartPartBytes());
     }
 
-    /** The object as the listing shows it (ETag without quotes). */
-    record Remote(long size, String etag) {
-    }
-
     /** One sync: its run, what it found and what it did. Read by tests and by the progress line. */
     public final class Sync {
         final RunAccount run;
         final Path source;
         SyncState state;
-        Map<String, Remote> remote = Map.of();
+        Map<String, PrefixListing.Remote> remote = Map.of(); // the listing: about 150 bytes of heap per object
         final Set<String> mirrored = new HashSet<>(); // relative paths that passed the filters (deletes keep their keys)
         List<SyncFile> candidates = List.of();
         List<String> deletes = List.of();
@@ -198,7 +192,9 @@ public final class DirSync {
             throw new SyncRefusedException("source directory " + source.toAbsolutePath() + " has no file to mirror:"
                     + " refusing to delete with an empty source (mis-mounted?); nothing deleted");
         }
-        sync.remote = list();
+        PrefixListing.Listed listed = new PrefixListing(s3, settings.bucket(), settings.prefix(), settings.parallelUploads())
+                .list(firstLevelFolders(files), files.size());
+        sync.remote = listed.objects();
         sync.state = SyncState.load(settings.stateDir(), settings.bucket(), settings.prefix(), source);
         sync.deletes = plannedDeletes(sync);
         if (settings.delete() && !sync.deletes.isEmpty()) {
@@ -218,7 +214,7 @@ public final class DirSync {
         long bytes = 0;
         for (SyncFile f : files) {
             SyncState.Entry known = sync.state.get(f.getRelPath());
-            Remote r = sync.remote.get(f.getKey());
+            PrefixListing.Remote r = sync.remote.get(f.getKey());
             if (known != null && known.sameStamp(f.getSize(), f.getMtimeNanos(), f.getCtimeNanos())
                     && r != null && r.size() == f.getSize() && r.etag().equals(known.etag())) {
                 unchanged++; // nothing moved on either side since the last upload
@@ -231,9 +227,9 @@ public final class DirSync {
         sync.candidates = candidates;
         sync.toExamine = candidates.size();
         LOG.info("dir-to-s3 plan{}: {} file(s) seen in {}, {} filtered, {} failed, {} unchanged (state and listing agree),"
-                        + " {} to examine ({} bytes); {} object(s) in s3://{}/{}; {}",
+                        + " {} to examine ({} bytes); {} object(s) in s3://{}/{} ({}); {}",
                 settings.dryRun() ? " (dry run)" : "", run.read(), source, run.filtered(), sync.failures.size(), unchanged,
-                candidates.size(), bytes, sync.remote.size(), settings.bucket(), settings.prefix(),
+                candidates.size(), bytes, sync.remote.size(), settings.bucket(), settings.prefix(), listed.how(),
                 settings.delete() ? sync.deletes.size() + " to delete" : "deletes off");
         return candidates;
     }
@@ -317,13 +313,16 @@ public final class DirSync {
         return root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
     }
 
-    /** The listing, read once per sync: ListObjectsV2, paged by the SDK. About 150 bytes of heap per object. */
-    private Map<String, Remote> list() {
-        Map<String, Remote> remote = new HashMap<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix(settings.prefix())).contents()) {
-            remote.put(o.key(), new Remote(o.size(), unquote(o.eTag())));
+    /** The first-level folders of the walked tree: the listing is split by them when that pays. */
+    private static int firstLevelFolders(List<SyncFile> files) {
+        Set<String> folders = new HashSet<>();
+        for (SyncFile f : files) {
+            int slash = f.getRelPath().indexOf('/');
+            if (slash > 0) {
+                folders.add(f.getRelPath().substring(0, slash));
+            }
         }
-        return remote;
+        return folders.size();
     }
 
     private List<String> plannedDeletes(Sync sync) {
@@ -365,7 +364,7 @@ public final class DirSync {
         SyncState.Entry known = sync.state.get(f.getRelPath());
         String sha = known != null && known.sameStamp(size, mtime, ctime) ? known.sha256() : hash(f, "SHA-256");
         f.examined(size, mtime, ctime, sha);
-        Remote r = sync.remote.get(f.getKey());
+        PrefixListing.Remote r = sync.remote.get(f.getKey());
         String action = null;
         String etag = null;
         if (r != null && r.size() == size) {
