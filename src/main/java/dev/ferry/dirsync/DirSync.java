@@ -187,15 +187,29 @@ public final class DirSync {
             throw new SyncRefusedException("source directory " + source.toAbsolutePath() + " is missing or not a directory"
                     + (settings.delete() ? ": nothing deleted" : "") + " (" + DirToS3Settings.PREFIX + "source-dir)");
         }
-        List<SyncFile> files = walk(sync, source.toRealPath());
-        if (files.isEmpty() && sync.mirrored.isEmpty() && settings.delete()) {
-            throw new SyncRefusedException("source directory " + source.toAbsolutePath() + " has no file to mirror:"
-                    + " refusing to delete with an empty source (mis-mounted?); nothing deleted");
-        }
-        PrefixListing.Listed listed = new PrefixListing(s3, settings.bucket(), settings.prefix(), settings.parallelUploads())
-                .list(firstLevelFolders(files), files.size());
-        sync.remote = listed.objects();
         sync.state = SyncState.load(settings.stateDir(), settings.bucket(), settings.prefix(), source);
+        PrefixListing listing = new PrefixListing(s3, settings.bucket(), settings.prefix(), settings.parallelUploads());
+        // The last sync's state says how the prefix looked (its files and folders), so the listing can run beside the
+        // walk; a first sync lists after it, by the tree it walked.
+        PrefixListing.Pending early = sync.state.size() == 0 ? null
+                : listing.start(PrefixListing.firstLevelFolders(sync.state.relPaths()), sync.state.size());
+        List<SyncFile> files;
+        PrefixListing.Listed listed;
+        try {
+            files = walk(sync, source.toRealPath());
+            if (files.isEmpty() && sync.mirrored.isEmpty() && settings.delete()) {
+                throw new SyncRefusedException("source directory " + source.toAbsolutePath() + " has no file to mirror:"
+                        + " refusing to delete with an empty source (mis-mounted?); nothing deleted");
+            }
+            listed = early != null ? early.await()
+                    : listing.list(PrefixListing.firstLevelFolders(files.stream().map(SyncFile::getRelPath).toList()),
+                    files.size());
+        } finally {
+            if (early != null) {
+                early.cancel(); // after the walk failed or refused; nothing once it has ended
+            }
+        }
+        sync.remote = listed.objects();
         sync.deletes = plannedDeletes(sync);
         if (settings.delete() && !sync.deletes.isEmpty()) {
             if (sync.walkFailed) {
@@ -311,18 +325,6 @@ public final class DirSync {
 
     private static String relative(Path root, Path file) {
         return root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-    }
-
-    /** The first-level folders of the walked tree: the listing is split by them when that pays. */
-    private static int firstLevelFolders(List<SyncFile> files) {
-        Set<String> folders = new HashSet<>();
-        for (SyncFile f : files) {
-            int slash = f.getRelPath().indexOf('/');
-            if (slash > 0) {
-                folders.add(f.getRelPath().substring(0, slash));
-            }
-        }
-        return folders.size();
     }
 
     private List<String> plannedDeletes(Sync sync) {

@@ -7,12 +7,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -112,15 +115,66 @@ final class PrefixListing {
                 objects.putAll(f.get());
             }
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re; // an S3Exception stays one: the sync's failure names S3's answer
-            }
-            throw new IllegalStateException("listing s3://" + bucket + "/" + prefix + " failed: " + cause, cause);
+            throw failure(e);
         } finally {
             pool.shutdownNow();
         }
         return new Listed(objects, folders.size(), requests.get());
+    }
+
+    /**
+     * Starts {@link #list} on a thread of its own, so that it runs beside the caller's walk of the tree; the caller
+     * then {@link Pending#await awaits} it, or {@link Pending#cancel cancels} it when the sync ends first.
+     */
+    Pending start(int localFolders, long localFiles) {
+        FutureTask<Listed> task = new FutureTask<>(() -> list(localFolders, localFiles));
+        Thread thread = new Thread(task, "dir-to-s3-list");
+        thread.setDaemon(true);
+        thread.start();
+        return new Pending(task);
+    }
+
+    /** A listing under way. */
+    final class Pending {
+        private final FutureTask<Listed> task;
+
+        private Pending(FutureTask<Listed> task) {
+            this.task = task;
+        }
+
+        /** Its result, or its failure as {@link #list} throws it. */
+        Listed await() throws InterruptedException {
+            try {
+                return task.get();
+            } catch (ExecutionException e) {
+                throw failure(e);
+            }
+        }
+
+        /** Stops it (its requests are interrupted); nothing when it has ended. */
+        void cancel() {
+            task.cancel(true);
+        }
+    }
+
+    /** The first-level folders among paths relative to the prefix ({@code a/b.txt} is in {@code a}). */
+    static int firstLevelFolders(Iterable<String> relPaths) {
+        Set<String> folders = new HashSet<>();
+        for (String rel : relPaths) {
+            int slash = rel.indexOf('/');
+            if (slash > 0) {
+                folders.add(rel.substring(0, slash));
+            }
+        }
+        return folders.size();
+    }
+
+    private RuntimeException failure(ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            return re; // an S3Exception stays one: the sync's failure names S3's answer
+        }
+        return new IllegalStateException("listing s3://" + bucket + "/" + prefix + " failed: " + cause, cause);
     }
 
     private void listInto(String under, String delimiter, Map<String, Remote> objects, List<String> folders,

@@ -100,6 +100,11 @@ final class SyncState {
         return entries.size();
     }
 
+    /** The files it knows, relative to the source. */
+    Set<String> relPaths() {
+        return entries.keySet();
+    }
+
     /** Forgets the files no longer in the source (only after a complete walk of it). */
     void retainOnly(Set<String> relPaths) {
         entries.keySet().retainAll(relPaths);

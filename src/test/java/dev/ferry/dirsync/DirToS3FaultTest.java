@@ -56,6 +56,13 @@ class DirToS3FaultTest {
                         .contains("Connection refused").contains("the next sync does the rest");
                 long upBeforeTheFault = failed.written();
 
+                // still refused: the next sync fails at its plan, in the listing that runs beside the walk (the
+                // state of the files that went up says how the prefix looks), loudly and with nothing uploaded
+                RunAccount refusedAtPlan = DirToS3Fixture.sync(ferry);
+                assertThat(refusedAtPlan.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(refusedAtPlan.written() + refusedAtPlan.duplicate() + refusedAtPlan.deadLettered()).isZero();
+                assertThat(refusedAtPlan.failure()).contains("SdkClientException").contains("Connection refused");
+
                 proxy.restore();
                 RunAccount second = DirToS3Fixture.sync(ferry);
                 assertThat(second.status()).as(second.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);

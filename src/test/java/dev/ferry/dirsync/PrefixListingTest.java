@@ -93,6 +93,26 @@ class PrefixListingTest {
     }
 
     @Test
+    void startedBesideTheCallerItAwaitsTheSameOrItsFailure() throws Exception {
+        PrefixListing.Pending pending = new PrefixListing(s3, BUCKET, "p/", 3).start(4, 100_000);
+        PrefixListing.Listed listed = pending.await();
+        assertThat(listed.objects()).isEqualTo(expected);
+        assertThat(listed.folders()).isEqualTo(4);
+        pending.cancel(); // ended: nothing happens, the result stays
+        assertThat(pending.await().objects()).isEqualTo(expected);
+
+        PrefixListing.Pending missing = new PrefixListing(s3, BUCKET + "-missing", "p/", 3).start(4, 100_000);
+        assertThatThrownBy(missing::await).isInstanceOf(NoSuchBucketException.class);
+    }
+
+    @Test
+    void firstLevelFoldersOfRelativePaths() {
+        assertThat(PrefixListing.firstLevelFolders(List.of("top.txt", "a/x", "a/b/y", "Grüße/z", "b/", "/odd")))
+                .as("a, Grüße, b").isEqualTo(3);
+        assertThat(PrefixListing.firstLevelFolders(List.of())).isZero();
+    }
+
+    @Test
     void theSplitPaysWhenItCostsNoMoreRoundsThanOneListing() {
         assertThat(PrefixListing.splitPays(50, 10_000, 8)).as("7 rounds against 10 pages").isTrue();
         assertThat(PrefixListing.splitPays(100, 1_000_000, 8)).isTrue();
