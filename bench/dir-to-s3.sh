@@ -7,6 +7,8 @@
 #     one-percent-changed  1% of the files edited in place, same size, their old mtime put back (what cp -p, rsync -t
 #                          or a build that keeps timestamps produce): exactly those should go up
 #   Each run records "uploaded" (objects the tool put, from its own log) and "exact" (uploaded == the files changed);
+#   Ferry's no-change run also "scheduled_sync_seconds": the same sync, BENCH_SCHEDULED_SYNCS times (default 4), in a
+#   Ferry that keeps running on its schedule (the one-shot's sync is a cold JVM's first);
 #   after each case every tool's bucket is compared with the directory by content (keys and SHA-256) in "equal".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -115,6 +117,41 @@ equal_all first-upload
 for tool in "${TOOLS[@]}"; do run_tool "$tool" no-change 0; done
 equal_all no-change
 
+# The same no-change sync in a Ferry that keeps running (the schedule, every 10 s): the one-shot's sync is the first
+# of a cold JVM; these are what each later sync costs. Recorded on Ferry's no-change run as scheduled_sync_seconds.
+ferry_scheduled_syncs() {
+  local n=${BENCH_SCHEDULED_SYNCS:-4} log="$BENCH_WORK/d2s-ferry-scheduled.log" pid deadline=$((SECONDS + 180))
+  env FERRY_DIR_TO_S3_ENABLED=true FERRY_DIR_TO_S3_SCHEDULE="*/10 * * * * ?" \
+    FERRY_DIR_TO_S3_SOURCE_DIR="$SRC" FERRY_DIR_TO_S3_BUCKET=bench-d2s-ferry FERRY_DIR_TO_S3_PREFIX=site/ \
+    FERRY_DIR_TO_S3_DELETE=true FERRY_DIR_TO_S3_STATE_DIR="$BENCH_WORK/d2s-state" \
+    FERRY_DIR_TO_S3_PARALLEL_UPLOADS="${BENCH_PARALLEL:-8}" \
+    FERRY_S3_ENDPOINT="$S3_ENDPOINT" FERRY_S3_PATH_STYLE=true FERRY_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
+    FERRY_S3_SECRET_KEY="$S3_SECRET_KEY" FERRY_MANAGEMENT_PORT=0 CAMEL_MANAGEMENT_HOST=127.0.0.1 \
+    JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx128m}" target/ferry/bin/ferry > "$log" 2>&1 &
+  pid=$!
+  BENCH_FERRY_PID=$pid
+  until (( $(grep -c "run summary pipeline=dir-to-s3" "$log") >= n )); do
+    kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )) || { tail -40 "$log" >&2; bench_log "scheduled syncs"; exit 1; }
+    sleep 0.5
+  done
+  kill -TERM "$pid"; wait "$pid" || true
+  if grep "run summary pipeline=dir-to-s3" "$log" | grep -qv "status=SUCCEEDED read=$FILES written=0 "; then
+    grep "run summary" "$log" >&2; bench_log "a scheduled no-change sync did not succeed with nothing uploaded"; exit 1
+  fi
+  python3 - "$BENCH_WORK/$P-runs.jsonl" "$log" <<'PY'
+import json, re, sys
+path, log = sys.argv[1], sys.argv[2]
+secs = [float(m) for m in re.findall(r"run summary pipeline=dir-to-s3 .*? seconds=([0-9.]+)", open(log).read())]
+runs = [json.loads(l) for l in open(path) if l.strip()]
+for r in runs:
+    if r["tool"] == "ferry" and r["case"] == "no-change":
+        r["scheduled_sync_seconds"] = secs
+open(path, "w").write("".join(json.dumps(r) + "\n" for r in runs))
+print(" ".join(map(str, secs)))
+PY
+}
+bench_log "ferry's no-change syncs on its schedule: $(ferry_scheduled_syncs) s"
+
 CHANGED=$(( FILES / 100 > 0 ? FILES / 100 : 1 ))
 bench_log "editing $CHANGED files in place (same size, old mtime put back)"
 python3 - "$SRC" "$CHANGED" <<'PY'
@@ -134,6 +171,7 @@ bench_finish "$P" "- $(date -u +%Y-%m-%d) dir-to-s3 $FILES files ($BYTES bytes):
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print("; ".join(f"{r['tool']} {r['case']} {r['seconds']} s" + (f" (the sync itself {r['sync_seconds']} s)" if 'sync_seconds' in r else "")
+                + (f" (on its schedule, one sync after another: {' / '.join(map(str, r['scheduled_sync_seconds']))} s)" if 'scheduled_sync_seconds' in r else "")
                 + f" up={r['uploaded']} exact={r['exact']} equal={r.get('equal')} rss={r['peak_rss_mb']} MB" for r in runs)
       + ("; with the class-data archive" if sys.argv[2] == "1" else ""))
 PY
