@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
@@ -106,6 +107,8 @@ public final class DirSync {
         final ConcurrentLinkedQueue<String> deleteFailures = new ConcurrentLinkedQueue<>();
         private final AtomicInteger sinceSave = new AtomicInteger();
         private volatile long lastSave = System.nanoTime();
+        /** Why a save during the sync failed (a full disk): the sync goes on, and the save at its end decides. */
+        private volatile String saveFailed;
 
         Sync(RunAccount run, Path source) {
             this.run = run;
@@ -144,7 +147,18 @@ public final class DirSync {
                     if (sinceSave.get() > 0) {
                         sinceSave.set(0);
                         lastSave = System.nanoTime();
-                        state.save();
+                        try {
+                            state.save();
+                        } catch (UncheckedIOException e) {
+                            // Not the file's fault, and its upload went through: retrying the file would count it
+                            // twice. The uploads go on (the bucket still gets every file); the state's save at the
+                            // sync's end fails the run if the disk is still full.
+                            if (saveFailed == null) {
+                                LOG.error("dir-to-s3: {}; uploads go on, the sync fails at its end unless the state"
+                                        + " can be saved then", e.getMessage());
+                            }
+                            saveFailed = e.getMessage();
+                        }
                     }
                 }
             }
@@ -541,9 +555,17 @@ public final class DirSync {
     public RunAccount complete(Exchange exchange) {
         Sync sync = exchange.getProperty(SYNC_PROPERTY, Sync.class);
         try {
+            String stateNotSaved = null;
             if (!settings.dryRun()) {
                 sync.state.retainOnly(sync.mirrored);
-                sync.state.save();
+                try {
+                    sync.state.save();
+                } catch (UncheckedIOException e) {
+                    stateNotSaved = e.getMessage() + ": the files counted written or unchanged are in S3, but the next"
+                            + " sync compares the"
+                            + " files this one uploaded or found equal by content again (a read and a HEAD each)"
+                            + (sync.saveFailed != null ? " (the saves during the sync failed too)" : "");
+                }
             }
             RunAccount run = sync.run;
             LOG.info("dir-to-s3 {}: {} file(s) seen, uploaded {} ({} bytes), unchanged {}, filtered {}, failed {};"
@@ -554,8 +576,11 @@ public final class DirSync {
                     settings.dryRun() ? "; would upload " + sync.wouldUpload.get() + " file(s) ("
                             + sync.wouldUploadBytes.get() + " bytes) and delete " + (settings.delete() ? sync.deletes.size() : 0)
                             + " object(s)" : "", sync.heads.get());
-            if (!sync.failures.isEmpty() || !sync.deleteFailures.isEmpty()) {
+            if (!sync.failures.isEmpty() || !sync.deleteFailures.isEmpty() || stateNotSaved != null) {
                 List<String> reasons = new ArrayList<>();
+                if (stateNotSaved != null) {
+                    reasons.add(stateNotSaved);
+                }
                 if (!sync.failures.isEmpty()) {
                     reasons.add(sync.failures.size() + " file(s) failed: " + named(sync.failures));
                 }

@@ -123,6 +123,9 @@ final class SyncState {
                     out.write(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + '\t' + v.size() + '\t'
                             + v.mtimeNanos() + '\t' + v.ctimeNanos() + '\t' + v.sha256() + '\t' + v.etag() + '\n');
                 }
+            } catch (IOException e) {
+                Files.deleteIfExists(tmp); // a full disk keeps no half-written copy taking its room
+                throw e;
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -3,9 +3,11 @@ package dev.ferry.dirsync;
 import dev.ferry.accounting.RunAccount;
 import dev.ferry.embedded.FaultProxy;
 import dev.ferry.testing.FerryUnderTest;
+import dev.ferry.testing.SmallDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +21,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * S3 gone in the middle of a sync (connections refused by a fault-injecting proxy): the run fails
  * loudly with no file dead-lettered; once S3 is back the next sync uploads only what had not gone up (the failed
- * run's state kept the rest) and the bucket equals the directory.
+ * run's state kept the rest) and the bucket equals the directory. And the state's disk full: every file still goes up,
+ * the run fails saying so, and the next sync (with room again) compares them by content, uploading none again.
  */
 class DirToS3FaultTest {
 
@@ -69,6 +72,50 @@ class DirToS3FaultTest {
                 assertThat(second.written() + second.duplicate()).isEqualTo(FILES);
                 assertThat(second.duplicate()).as("uploaded before the fault, known from the saved state")
                         .isGreaterThanOrEqualTo(upBeforeTheFault);
+            }
+        }
+        assertThat(f.bucketBySha256()).isEqualTo(expected);
+    }
+
+    /**
+     * A real full disk under the state: a 1 MiB tmpfs, nearly filled by another file. Needs root (mount); skipped
+     * otherwise. The state of 600 files (~70 KB) fits in neither the save after 500 files nor the one at the end.
+     */
+    @Test
+    void aFullStateDiskFailsTheSyncSayingSoWithEveryFileUploadedAndCountedOnce() throws Exception {
+        DirToS3Fixture f = new DirToS3Fixture(work, "state-full");
+        Map<String, String> expected = new TreeMap<>();
+        for (int i = 0; i < 600; i++) {
+            String rel = "d" + (i % 4) + "/f-" + i + ".txt";
+            f.write(rel, "content " + i);
+            expected.put(rel, DirToS3Fixture.sha256("content " + i));
+        }
+        try (SmallDisk disk = SmallDisk.mount(f.stateDir, "1m")) {
+            Path filler = f.stateDir.resolve("other-data.bin");
+            Files.write(filler, new byte[1024 * 1024 - 32 * 1024]); // leaves 32 KiB
+            try (FerryUnderTest ferry = FerryUnderTest.start(f.settings())) {
+                RunAccount full = DirToS3Fixture.sync(ferry);
+                assertThat(full.status()).isEqualTo(RunAccount.Status.FAILED);
+                assertThat(full.failure()).contains("cannot write the dir-to-s3 state").contains(f.stateDir.toString())
+                        .contains("No space left on device").contains("the saves during the sync failed too")
+                        .contains("the next sync compares");
+                assertThat(full.written()).as("every file went up, each counted once").isEqualTo(600);
+                assertThat(full.read()).isEqualTo(full.written() + full.duplicate() + full.filtered() + full.deadLettered());
+                assertThat(full.retried()).as("a file is not retried for the state's disk").isZero();
+                assertThat(f.bucketBySha256()).isEqualTo(expected);
+                try (var left = Files.list(f.stateDir)) {
+                    assertThat(left).as("no half-written state left taking the room").containsExactly(filler);
+                }
+
+                Files.delete(filler); // room again
+                RunAccount next = DirToS3Fixture.sync(ferry);
+                assertThat(next.status()).as(next.summary()).isEqualTo(RunAccount.Status.SUCCEEDED);
+                assertThat(next.written()).as("nothing uploaded again").isZero();
+                assertThat(next.duplicate()).isEqualTo(600);
+                assertThat(DirToS3Fixture.lastSync(ferry).heads()).as("compared by content, one HEAD each").isEqualTo(600);
+                RunAccount third = DirToS3Fixture.sync(ferry);
+                assertThat(third.duplicate()).isEqualTo(600);
+                assertThat(DirToS3Fixture.lastSync(ferry).heads()).as("the state was saved").isZero();
             }
         }
         assertThat(f.bucketBySha256()).isEqualTo(expected);

@@ -4,6 +4,7 @@ import dev.ferry.accounting.RunAccount;
 import dev.ferry.embedded.report.ReportServer;
 import dev.ferry.embedded.report.ReportServer.Response;
 import dev.ferry.testing.FerryUnderTest;
+import dev.ferry.testing.SmallDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,12 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static dev.ferry.report.ReportToSqlFixture.*;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /** The spool directory: nothing left behind by any run, and a full disk said to be one, then recovered from. */
@@ -59,9 +58,7 @@ class ReportToSqlSpoolTest {
     @Test
     void aFullSpoolDiskFailsTheRunSayingSoAndTheNextRunLoadsOnceThereIsRoomAgain(@TempDir Path dir) throws Exception {
         Path spool = Files.createDirectory(dir.resolve("spool"));
-        String mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", spool.toString());
-        assumeThat(mounted).as("mounting a 1 MiB tmpfs (needs root)").isEmpty();
-        try {
+        try (SmallDisk disk = SmallDisk.mount(spool, "1m")) {
             Path filler = spool.resolve("other-data.bin");
             Files.write(filler, new byte[768 * 1024]); // leaves about 256 KiB: the report is about 600 KiB
             String db = h2Url();
@@ -94,8 +91,6 @@ class ReportToSqlSpoolTest {
                         + " AND error LIKE '%spool disk is full%'")).isGreaterThanOrEqualTo(1);
                 assertThat(spoolFiles(spool)).isEmpty();
             }
-        } finally {
-            run("umount", spool.toString());
         }
     }
 
@@ -103,21 +98,5 @@ class ReportToSqlSpoolTest {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().startsWith(ReportSpool.PREFIX)).toList();
         }
-    }
-
-    /** Runs a command; its output when it failed, "" when it exited 0. */
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return e.getMessage();
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return "timed out";
-        }
-        return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out;
     }
 }
