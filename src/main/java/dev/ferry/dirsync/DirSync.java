@@ -562,9 +562,8 @@ public final class DirSync {
                     sync.state.save();
                 } catch (UncheckedIOException e) {
                     stateNotSaved = e.getMessage() + ": the files counted written or unchanged are in S3, but the next"
-                            + " sync compares the"
-                            + " files this one uploaded or found equal by content again (a read and a HEAD each)"
-                            + (sync.saveFailed != null ? " (the saves during the sync failed too)" : "");
+                            + " sync compares the files this one uploaded or found equal by content again (a read and"
+                            + " a HEAD each)" + (sync.saveFailed != null ? " (the saves during the sync failed too)" : "");
                 }
             }
             RunAccount run = sync.run;

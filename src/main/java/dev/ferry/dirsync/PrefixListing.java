@@ -87,7 +87,7 @@ final class PrefixListing {
         AtomicLong requests = new AtomicLong();
         Map<String, Remote> objects = new HashMap<>();
         if (!splitPays(localFolders, localFiles, parallel)) {
-            listInto(prefix, null, objects, new ArrayList<>(), requests);
+            listInto(prefix, null, objects, null, requests);
             return new Listed(objects, 0, requests.get());
         }
         List<String> folders = new ArrayList<>();
@@ -177,13 +177,11 @@ final class PrefixListing {
         return new IllegalStateException("listing s3://" + bucket + "/" + prefix + " failed: " + cause, cause);
     }
 
+    /** Every page of one listing (the SDK's paginator) into {@code objects}, and its folders when one is given. */
     private void listInto(String under, String delimiter, Map<String, Remote> objects, List<String> folders,
                           AtomicLong requests) {
-        String token = null;
-        do {
-            String continuation = token;
-            ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(bucket).prefix(under).delimiter(delimiter)
-                    .maxKeys(pageSize).continuationToken(continuation));
+        for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(under)
+                .delimiter(delimiter).maxKeys(pageSize))) {
             requests.incrementAndGet();
             for (S3Object o : page.contents()) {
                 objects.put(o.key(), new Remote(o.size(), DirSync.unquote(o.eTag())));
@@ -193,7 +191,6 @@ final class PrefixListing {
                     folders.add(p.prefix());
                 }
             }
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-        } while (token != null);
+        }
     }
 }
