@@ -1,16 +1,12 @@
 package dev.ferry.dirsync;
 
 import dev.ferry.embedded.EmbeddedServices;
-import dev.ferry.embedded.S3ProxyServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -133,13 +129,8 @@ class PrefixListingTest {
                 }
             }
         };
-        S3ProxyServer server = EmbeddedServices.shared().s3();
-        try (S3Client refusing = S3Client.builder().endpointOverride(server.endpoint()).region(Region.of(server.region()))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(server.accessKey(), server.secretKey())))
-                .overrideConfiguration(c -> c.addExecutionInterceptor(refuseOneFolder))
-                .build()) {
+        try (S3Client refusing = EmbeddedServices.shared().s3()
+                .newClient(b -> b.overrideConfiguration(c -> c.addExecutionInterceptor(refuseOneFolder)))) {
             assertThatThrownBy(() -> new PrefixListing(refusing, BUCKET, "p/", 3).list(4, 100_000))
                     .isInstanceOf(S3Exception.class).hasMessageContaining("injected: SlowDown on p/remote-only/");
         }

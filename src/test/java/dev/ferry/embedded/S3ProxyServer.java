@@ -13,11 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * S3Proxy ({@code target/embedded/s3proxy.jar}, copied by the build) as a child process on 127.0.0.1,
@@ -126,12 +128,18 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** A new AWS SDK v2 client for this server; the caller closes it. */
     public S3Client newClient() {
-        return S3Client.builder()
+        return newClient(b -> { });
+    }
+
+    /** A new client for this server, with more of the builder set by the caller (an interceptor); the caller closes it. */
+    public S3Client newClient(Consumer<S3ClientBuilder> more) {
+        S3ClientBuilder b = S3Client.builder()
                 .endpointOverride(endpoint)
                 .region(Region.of(REGION))
                 .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                .build();
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
+        more.accept(b);
+        return b.build();
     }
 
     /** Camel aws2-s3 endpoint options that point at this server (append to {@code aws2-s3://bucket?}). */
