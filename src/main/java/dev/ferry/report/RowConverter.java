@@ -43,6 +43,7 @@ public final class RowConverter {
     private LoadBatch convertRows(List<ReportRow> rows, RunAccount run) {
         List<LoadBatch.Row> converted = new ArrayList<>(rows.size());
         List<LoadBatch.Reject> rejects = new ArrayList<>();
+        RowHasher.Digester digester = hasher.digester();
         for (ReportRow row : rows) {
             String problem = null;
             Object[] values = new Object[mapping.columns().size()];
@@ -72,7 +73,7 @@ public final class RowConverter {
                 }
             }
             if (problem == null) {
-                converted.add(new LoadBatch.Row(columns, values, hasher.hash(values), row));
+                converted.add(new LoadBatch.Row(columns, values, digester.hash(values), row));
             } else {
                 rejects.add(new LoadBatch.Reject(row.line(), row.rawLine(), "line " + row.line() + ", " + problem, "convert"));
             }

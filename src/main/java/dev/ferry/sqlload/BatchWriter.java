@@ -6,7 +6,6 @@ import org.postgresql.PGConnection;
 
 import javax.sql.DataSource;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.sql.Array;
@@ -23,10 +22,8 @@ import java.sql.Types;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -333,7 +330,7 @@ public final class BatchWriter {
             return rows;
         }
         List<LoadBatch.Row> unique = firstOfEachHash(rows);
-        Set<ByteBuffer> known = new HashSet<>();
+        RowHashSet known = new RowHashSet(unique.size());
         if (postgres) {
             byte[][] hashes = new byte[unique.size()][];
             for (int i = 0; i < hashes.length; i++) {
@@ -364,7 +361,7 @@ public final class BatchWriter {
         }
         List<LoadBatch.Row> unknown = new ArrayList<>(rows.size() - known.size());
         for (LoadBatch.Row row : rows) {
-            if (!known.contains(ByteBuffer.wrap(row.hash()))) {
+            if (!known.contains(row.hash())) {
                 unknown.add(row);
             }
         }
@@ -384,20 +381,20 @@ public final class BatchWriter {
                 k -> knownHashesInListSql + String.join(", ", Collections.nCopies(k, "?")) + ")");
     }
 
-    private static void collectHashes(PreparedStatement ps, Set<ByteBuffer> into) throws SQLException {
+    private static void collectHashes(PreparedStatement ps, RowHashSet into) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                into.add(ByteBuffer.wrap(rs.getBytes(1)));
+                into.add(rs.getBytes(1));
             }
         }
     }
 
     /** The rows, without those whose hash an earlier row of the batch has (the same list when there are none). */
     static List<LoadBatch.Row> firstOfEachHash(List<LoadBatch.Row> rows) {
-        Set<ByteBuffer> seen = new HashSet<>(rows.size() * 2);
+        RowHashSet seen = new RowHashSet(rows.size());
         List<LoadBatch.Row> unique = null;
         for (int i = 0; i < rows.size(); i++) {
-            boolean first = seen.add(ByteBuffer.wrap(rows.get(i).hash()));
+            boolean first = seen.add(rows.get(i).hash());
             if (!first && unique == null) {
                 unique = new ArrayList<>(rows.subList(0, i));
             } else if (first && unique != null) {

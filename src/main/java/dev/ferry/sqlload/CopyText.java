@@ -35,18 +35,22 @@ final class CopyText extends ByteBuilder {
     }
 
     private void escapedSlow(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 8);
+        int from = 0;
         for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '\\' -> out.append("\\\\");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                default -> out.append(ch);
+            String escape = switch (s.charAt(i)) {
+                case '\\' -> "\\\\";
+                case '\t' -> "\\t";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                default -> null;
+            };
+            if (escape != null) {
+                utf8(s, from, i); // ASCII escapes never split a surrogate pair
+                ascii(escape);
+                from = i + 1;
             }
         }
-        write(out.toString().getBytes(StandardCharsets.UTF_8));
+        utf8(s, from, s.length());
     }
 
     /**

@@ -28,6 +28,7 @@ final class MapRows {
     LoadBatch convert(List<?> body) {
         List<LoadBatch.Row> rows = new ArrayList<>(body.size());
         List<LoadBatch.Reject> rejects = new ArrayList<>();
+        RowHasher.Digester digester = hasher.digester();
         for (int n = 0; n < body.size(); n++) {
             MapRow source = new MapRow(n + 1, body.get(n));
             String problem = null;
@@ -54,7 +55,7 @@ final class MapRows {
                 }
             }
             if (problem == null) {
-                rows.add(new LoadBatch.Row(columns, values, hasher.hash(values), source));
+                rows.add(new LoadBatch.Row(columns, values, digester.hash(values), source));
             } else {
                 rejects.add(new LoadBatch.Reject(source.line(), source.rawLine(), source.where() + ", " + problem, "convert"));
             }

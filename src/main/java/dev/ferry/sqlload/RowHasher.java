@@ -2,7 +2,7 @@ package dev.ferry.sqlload;
 
 import dev.ferry.config.Sha256;
 
-import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,47 +43,55 @@ public final class RowHasher {
         this.keyIndexes = indexes.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** The first {@value #BYTES} bytes of the digest. */
+    /** The first {@value #BYTES} bytes of the digest (for one row; a batch hashes with one {@link #digester()}). */
     public byte[] hash(Object[] values) {
-        Scratch scratch = SCRATCH.get();
-        ByteBuilder in = scratch.input;
-        in.reset();
-        for (int i : keyIndexes) {
-            Object v = values[i];
-            // Length-prefixed, so ("ab","c") and ("a","bc") differ, and null differs from "": "<bytes>:<UTF-8>" or "-1:".
-            if (v == null) {
-                in.ascii("-1:");
-            } else {
-                // text columns normalize to themselves
-                lengthPrefixed(in, v instanceof String text ? text : mapping.columns().get(i).type().normalized(v));
-            }
+        return digester().hash(values);
+    }
+
+    /**
+     * A digest and a buffer for the rows of one batch, used by one thread: per batch rather than per thread (a
+     * thread-local looked up for every row cost more than the rest of the row's hashing but SHA-256 itself).
+     */
+    public Digester digester() {
+        return new Digester();
+    }
+
+    public final class Digester {
+        private final MessageDigest digest = Sha256.newDigest();
+        private final ByteBuilder input = new ByteBuilder(512);
+        private final byte[] output = new byte[digest.getDigestLength()];
+
+        private Digester() {
         }
-        MessageDigest digest = scratch.digest;
-        digest.update(in.buf, 0, in.len);
-        return Arrays.copyOf(digest.digest(), BYTES);
+
+        /** The first {@value #BYTES} bytes of the digest. */
+        public byte[] hash(Object[] values) {
+            ByteBuilder in = input;
+            in.reset();
+            for (int i : keyIndexes) {
+                Object v = values[i];
+                // Length-prefixed, so ("ab","c") and ("a","bc") differ, and null differs from "": "<bytes>:<UTF-8>" or "-1:".
+                if (v == null) {
+                    in.ascii("-1:");
+                } else {
+                    // text columns normalize to themselves
+                    lengthPrefixed(in, v instanceof String text ? text : mapping.columns().get(i).type().normalized(v));
+                }
+            }
+            digest.update(in.buf, 0, in.len);
+            try {
+                digest.digest(output, 0, output.length);
+            } catch (DigestException e) {
+                throw new IllegalStateException(e); // the output is the digest's own length
+            }
+            return Arrays.copyOf(output, BYTES);
+        }
     }
 
     /** {@code <UTF-8 length>:<UTF-8 bytes>}. */
     private static void lengthPrefixed(ByteBuilder in, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                in.ascii(Integer.toString(utf8.length));
-                in.write(':');
-                in.write(utf8);
-                return;
-            }
-        }
-        in.ascii(Integer.toString(s.length())); // ASCII: as many bytes as characters
+        in.decimal(ByteBuilder.utf8Length(s));
         in.write(':');
-        in.ascii(s);
-    }
-
-    /** Per writer thread: the digest (reset by each {@code digest()}) and the bytes of the row being hashed. */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private static final class Scratch {
-        final MessageDigest digest = Sha256.newDigest();
-        final ByteBuilder input = new ByteBuilder(512);
+        in.utf8(s);
     }
 }

@@ -25,9 +25,11 @@ class CopyTextTest {
         text.bytea(new byte[] {0x0a, (byte) 0xff});
         text.write('\t');
         text.escaped("x".repeat(500));
+        text.write('\t');
+        text.escaped("\ud83d\ude00\t\ud83d" + "\\" + "\u00e9\r"); // a pair, a lone surrogate (as '?', like getBytes), escapes
         text.write(new byte[] {'\n'});
         String expected = "plain\ta\\\\b\\tc\\nd\\re \u00e9\u4e2d\t\\N\t2026-03-04 05:06:07\t12026-01-01 00:00:00.120000000\t"
-                + "\\\\x0aff\t" + "x".repeat(500) + "\n";
+                + "\\\\x0aff\t" + "x".repeat(500) + "\t\ud83d\ude00\\t?" + "\\\\" + "\u00e9\\r\n";
         assertThat(new String(text.toByteArray(), StandardCharsets.UTF_8)).isEqualTo(expected);
         assertThat(text.size()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length);
         assertThat(text.asInputStream().readAllBytes()).isEqualTo(text.toByteArray());

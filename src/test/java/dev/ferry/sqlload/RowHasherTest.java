@@ -39,7 +39,8 @@ class RowHasherTest {
         RowHasher hasher = new RowHasher(MAPPING, List.of());
         RowHasher byKey = new RowHasher(MAPPING, List.of("TrackingId", "ProducedAt"));
         Random random = new Random(7);
-        String[] texts = {"", "a", "ab", "\u00e9t\u00e9", "\u4e2d\u6587", "tab\tand\nline", "\ud83d\ude00 emoji", "x".repeat(700)};
+        String[] texts = {"", "a", "ab", "\u00e9t\u00e9", "\u4e2d\u6587", "tab\tand\nline", "\ud83d\ude00 emoji", "x".repeat(700),
+                "lone \ud83d high", "lone \ude00 low", "\ude00\ud83d reversed", "ends high \ud83d", "\u07ff\u0800\uffff\u0080"};
         Runnable check = () -> {
             for (int n = 0; n < 2000; n++) {
                 Object[] row = {texts[random.nextInt(texts.length)], random.nextBoolean() ? null : "P",
