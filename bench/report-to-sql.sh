@@ -5,7 +5,8 @@
 #   H2          INSERT INTO t SELECT ... FROM CSVREAD(file)   (org.h2.tools.RunScript, its own JVM)
 #   PostgreSQL  psql \copy t FROM file WITH (FORMAT csv, HEADER)
 # and with the same loaders deduplicating as Ferry does (a 16-byte SHA-256 of each row under a unique index, rows
-# whose hash is there skipped), then Ferry again over the same window (every row a duplicate). All of it in
+# whose hash is there skipped), then Ferry again over the same window (every row a duplicate), and then (PostgreSQL)
+# one Ferry process on its schedule, as production runs it, loading the window again and again with a warm JVM. All in
 # RTS_BENCH_ROUNDS rounds (default 2), each case keeping its fastest time. Run with: bench/run report-to-sql
 # Environment: RTS_BENCH_ROWS (default 1000000), RTS_BENCH_FERRY_ENV (extra KEY=VALUE settings for Ferry, e.g.
 # "FERRY_REPORT_TO_SQL_BATCH_SIZE=10000"; named in the RESULTS.md line), RTS_BENCH_AB=<other checkout> (a regression
@@ -156,8 +157,52 @@ pg_ferry() { # <database> <case suffix> [launcher]: first load, then the all-dup
   # shellcheck disable=SC2046
   BENCH_FERRY_BIN="${3:-}" bench_ferry_until "$P" "rerun-all-duplicates$2" postgresql "$ROWS" "$ROWS" $(ferry_env "$url" "$PG_USER" "$PG_PASSWORD")
 }
+# Ferry as production runs it: one process on its schedule, a run every few seconds, the JVM warm after its first
+# run. Each run's own seconds come from its run summary. Before a run, the run table is emptied (the same window is
+# due again: every row a duplicate), or the target table too (a first load). Runs: a rerun to warm up (not counted),
+# two reruns, two first loads, a rerun. Recorded as the cases scheduled-first-load and scheduled-rerun-all-duplicates
+# (fastest of each; peak RSS of the whole process).
+pg_ferry_scheduled() { # <database>
+  local url="jdbc:postgresql://${PG_BASE#postgresql://}/$1" log="$BENCH_WORK/ferry-scheduled.log"
+  local report="$BENCH_WORK/time-ferry-scheduled.txt" plan=(rerun rerun first first rerun) n=1 pid ferry_pid
+  psql_q "$1" "DELETE FROM report_to_sql_runs" >/dev/null # the window is due again
+  # shellcheck disable=SC2046
+  env $(ferry_env "$url" "$PG_USER" "$PG_PASSWORD") FERRY_REPORT_TO_SQL_PERIOD_MS=3000 \
+    JAVA_OPTS="${FERRY_BENCH_JAVA_OPTS:--Xmx256m}" /usr/bin/time -v -o "$report" target/ferry/bin/ferry > "$log" 2>&1 &
+  pid=$!
+  BENCH_FERRY_PID=$pid
+  for what in "${plan[@]}" done; do
+    local deadline=$((SECONDS + 600))
+    until (( $(grep -c 'run summary' "$log" || true) >= n )); do
+      if (( SECONDS > deadline )) || ! kill -0 "$pid" 2>/dev/null; then tail -30 "$log" >&2; bench_log "scheduled Ferry stopped early"; return 1; fi
+      sleep 0.2
+    done
+    [[ "$what" == done ]] && break
+    if [[ "$what" == first ]]; then psql_q "$1" "TRUNCATE report_tracking" >/dev/null; fi
+    psql_q "$1" "DELETE FROM report_to_sql_runs" >/dev/null
+    n=$((n + 1))
+  done
+  ferry_pid=$(pgrep -P "$pid" || true)
+  kill -TERM ${ferry_pid:-$pid} 2>/dev/null || true
+  wait "$pid" || true
+  local summaries; summaries=$(grep 'run summary' "$log")
+  if [[ $(grep -c "status=SUCCEEDED read=$ROWS " <<<"$summaries" || true) != $((${#plan[@]} + 1)) ]]; then
+    echo "$summaries" >&2; bench_log "scheduled Ferry: not every run SUCCEEDED with $ROWS rows read"; return 1
+  fi
+  local rss i=0 line seconds case
+  rss=$(bench_rss_mb "$report")
+  while IFS= read -r line; do
+    i=$((i + 1)); (( i == 1 )) && continue # the cold JVM's run
+    seconds=$(grep -oE ' seconds=[0-9.]+' <<<"$line" | cut -d= -f2)
+    if grep -q " written=$ROWS duplicate=0 " <<<"$line"; then case=scheduled-first-load
+    elif grep -q " written=0 duplicate=$ROWS " <<<"$line"; then case=scheduled-rerun-all-duplicates
+    else echo "$line" >&2; bench_log "scheduled Ferry: a run neither all new nor all duplicates"; return 1; fi
+    bench_record "$P" ferry postgresql "$case" "$ROWS" "$seconds" "$rss"
+  done <<<"$summaries"
+}
 if [[ -z "${RTS_BENCH_AB:-}" ]]; then
   pg_ferry rts_ferry ""
+  pg_ferry_scheduled rts_ferry
 else # the A/B check: another checkout's build loads the same report into its own database, first in even rounds
   psql_q postgres "DROP DATABASE IF EXISTS rts_ferry_b" >/dev/null 2>&1
   psql_q postgres "CREATE DATABASE rts_ferry_b" >/dev/null
@@ -200,12 +245,18 @@ d_h2, d_pg = s("ferry", "h2", "rerun-all-duplicates"), s("ferry", "postgresql", 
 h2, pg = s("h2-csvread", "h2", "first-load"), s("pg-copy", "postgresql", "first-load")
 h2d, pgd = s("h2-csvread-dedupe", "h2", "first-load"), s("pg-copy-dedupe", "postgresql", "first-load")
 rss = max(r["peak_rss_mb"] for k, r in runs.items() if k[0] == "ferry")
+scheduled = ""
+if ("ferry", "postgresql", "scheduled-rerun-all-duplicates") in runs:
+    sf, sr = s("ferry", "postgresql", "scheduled-first-load"), s("ferry", "postgresql", "scheduled-rerun-all-duplicates")
+    scheduled = (f"; PostgreSQL on its schedule (warm JVM, each run's own seconds): first load {sf:.1f} s,"
+                 f" rerun {sr:.1f} s ({sr / sf:.2f}x)")
 import os
 extra = os.environ.get("RTS_BENCH_FERRY_ENV", "").strip()
 print(f"| 1M rows (114 MiB CSV, NTLM): first load, then all duplicates{'; Ferry with ' + extra if extra else ''}"
       f" | H2 {f_h2:.1f} s (rerun {d_h2:.1f} s), PostgreSQL {f_pg:.1f} s (rerun {d_pg:.1f} s)"
       f" | H2 CSVREAD {h2:.1f} s (Ferry {f_h2 / h2:.2f}x), deduplicating {h2d:.1f} s (Ferry {f_h2 / h2d:.2f}x);"
       f" PostgreSQL COPY {pg:.1f} s (Ferry {f_pg / pg:.2f}x), deduplicating {pgd:.1f} s (Ferry {f_pg / pgd:.2f}x)"
+      f"{scheduled}"
       f" | Ferry {rss:.0f} MB |")
 if ("ferry", "postgresql", "first-load-b") in runs:
     fb, db = s("ferry", "postgresql", "first-load-b"), s("ferry", "postgresql", "rerun-all-duplicates-b")
