@@ -27,9 +27,46 @@ public final class SmallDisk implements AutoCloseable {
         return new SmallDisk(dir);
     }
 
+    /**
+     * Unmounts it. A file the code under test closes a moment late (a stopping thread) makes the disk busy for that
+     * moment: tried again for up to 10 s, then detached lazily ({@code umount -l}, the directory empty at once), so the
+     * test's temporary directory can be deleted. Failing that, the failure says why.
+     */
     @Override
     public void close() throws IOException, InterruptedException {
-        run("umount", dir.toString());
+        String failed = run("umount", dir.toString());
+        if (!failed.isEmpty()) { // for the test's log: which of this JVM's files kept it busy, if any
+            System.err.println("SmallDisk: " + dir + " busy (" + failed.trim() + "); open in this JVM: " + openFilesUnder());
+        }
+        for (int i = 0; !failed.isEmpty() && i < 100; i++) {
+            Thread.sleep(100);
+            failed = run("umount", dir.toString());
+        }
+        if (!failed.isEmpty()) {
+            String lazily = run("umount", "-l", dir.toString());
+            if (!lazily.isEmpty()) {
+                throw new IOException("could not unmount the small disk at " + dir + ": " + failed + "; umount -l: " + lazily);
+            }
+        }
+    }
+
+    private String openFilesUnder() {
+        StringBuilder open = new StringBuilder();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            fds.forEach(fd -> {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(dir)) {
+                        open.append(target).append(' ');
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            });
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+        return open.isEmpty() ? "none" : open.toString().trim();
     }
 
     /** Runs a command; its output when it failed, "" when it exited 0. */
