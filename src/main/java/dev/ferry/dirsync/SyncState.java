@@ -5,6 +5,8 @@ import dev.ferry.config.Sha256;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -115,7 +117,10 @@ final class SyncState {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            // The file's own stream is closed by its own resource: when a write fails (a full disk), the writer's
+            // close fails flushing the same bytes and never reaches it, and the deleted file kept its room while open.
+            try (OutputStream stream = Files.newOutputStream(tmp);
+                 BufferedWriter out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8))) {
                 out.write(HEADER);
                 out.write('\n');
                 for (Map.Entry<String, Entry> e : entries.entrySet()) {

@@ -24,6 +24,7 @@ public final class PartWriter implements AutoCloseable {
     private final DigestOutputStream digest;
     private final PartCompression compression;
     private final OutputStream lines;
+    private final OutputStream spool; // the file itself, closed on its own when abandoning (see close)
     private long documents;
     private long uncompressedBytes;
     private boolean closed;
@@ -35,7 +36,8 @@ public final class PartWriter implements AutoCloseable {
         try {
             Files.createDirectories(spoolDir);
             this.file = Files.createTempFile(spoolDir, dumpId + "-" + number + "-", compression.suffix());
-            this.compressed = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024));
+            this.spool = Files.newOutputStream(file);
+            this.compressed = new CountingStream(new BufferedOutputStream(spool, 64 * 1024));
             this.digest = new DigestOutputStream(compressed, Sha256.newDigest());
             this.lines = new BufferedOutputStream(compression.compress(digest, compressionLevel), 64 * 1024);
         } catch (IOException e) {
@@ -87,6 +89,13 @@ public final class PartWriter implements AutoCloseable {
         if (!closed) {
             try {
                 lines.close();
+            } catch (IOException ignored) {
+                // deleted below anyway
+            }
+            // On a full disk the compressor's close fails writing its last bytes and never closes the file under
+            // it: closed here, or the deleted file would keep its room on the spool disk while the stream lived.
+            try {
+                spool.close();
             } catch (IOException ignored) {
                 // deleted below anyway
             }

@@ -93,6 +93,7 @@ class DirToS3FaultTest {
         try (SmallDisk disk = SmallDisk.mount(f.stateDir, "1m")) {
             Path filler = f.stateDir.resolve("other-data.bin");
             Files.write(filler, new byte[1024 * 1024 - 32 * 1024]); // leaves 32 KiB
+            long room = Files.getFileStore(f.stateDir).getUsableSpace();
             try (FerryUnderTest ferry = FerryUnderTest.start(f.settings())) {
                 RunAccount full = DirToS3Fixture.sync(ferry);
                 assertThat(full.status()).isEqualTo(RunAccount.Status.FAILED);
@@ -106,6 +107,9 @@ class DirToS3FaultTest {
                 try (var left = Files.list(f.stateDir)) {
                     assertThat(left).as("no half-written state left taking the room").containsExactly(filler);
                 }
+                assertThat(Files.getFileStore(f.stateDir).getUsableSpace())
+                        .as("the failed saves' files deleted and closed: a deleted file still open keeps its room")
+                        .isEqualTo(room);
 
                 Files.delete(filler); // room again
                 RunAccount next = DirToS3Fixture.sync(ferry);
