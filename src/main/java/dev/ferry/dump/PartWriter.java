@@ -92,8 +92,9 @@ public final class PartWriter implements AutoCloseable {
             } catch (IOException ignored) {
                 // deleted below anyway
             }
-            // On a full disk the compressor's close fails writing its last bytes and never closes the file under
-            // it: closed here, or the deleted file would keep its room on the spool disk while the stream lived.
+            // Closed here too, whatever the compressor's close did: a close that fails writing its last bytes (a full
+            // disk) may not reach the file under it, as the dir-to-s3 state's writer did not (SyncStateFullDiskTest),
+            // and the deleted file would keep its room on the spool disk while the stream lived.
             try {
                 spool.close();
             } catch (IOException ignored) {
